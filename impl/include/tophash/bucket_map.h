@@ -1,0 +1,435 @@
+// tophash/bucket_map.h: BucketMap, a hash map with the Go 1.19 runtime
+// map's exact behaviour.
+//
+// The layout. A map is an array of 2^B buckets. A bucket has eight slots;
+// each slot has a tophash byte, a key and a value (keys together, then
+// values together, as in Go). The low B bits of a key's hash pick its
+// bucket; the top byte of the hash, moved up past the five marks below, is
+// the slot's tophash, so most slots are rejected without comparing keys.
+// More than eight keys in a bucket spill into overflow buckets chained from
+// it. With B >= 4 some overflow buckets are allocated together with the
+// array and are used first.
+//
+// Tombstones. Deleting a key marks its slot emptyOne. When that leaves the
+// chain ending in a run of empty slots, the whole run becomes emptyRest,
+// walking back across overflow buckets, so lookups stop at the first
+// emptyRest. A put takes the first empty slot of the chain (emptyOne or
+// emptyRest) unless the key is already present.
+//
+// Growth. A put that adds a key to a map holding more than 6.5 keys per
+// bucket doubles the array; a put that finds as many overflow buckets as
+// buckets (2^min(B,15)) grows to an array of the same size, which packs
+// churned chains tight again. Growth is incremental: each later put or
+// delete first evacuates the old bucket its key maps to, then the bucket
+// at the evacuation mark (nevacuate). When doubling, an old bucket's keys
+// split between new buckets i (X) and i + 2^(B-1) (Y) by one hash bit; the
+// old slots keep evacuatedX/evacuatedY marks and the chain stays linked.
+// Lookups consult the old bucket while it is not evacuated.
+//
+// Iteration. An iterator picks a random start bucket and a random slot
+// offset, snapshots B and the bucket array, and walks bucket by bucket,
+// each chain in order, each bucket from the offset round. It keeps Go's
+// contract across any put, delete, clear or growth made while it is open:
+// a key present from start to end is yielded exactly once, a key deleted
+// before it is reached is not yielded, a key added meanwhile may or may not
+// be. It does so as Go does: a slot whose tophash says its entry moved is
+// looked up again in the live map, using the key left behind in the old
+// slot; while the map is growing and the iterator's B is the map's B, a
+// bucket not yet evacuated is walked in the old array, keeping only the
+// keys bound for the bucket being visited.
+//
+// What "left behind" means in C++. Go copies bits and leaves the key in the
+// old slot. Here evacuation moves keys and values when no iterator is open
+// on the map, and copies the key (and, for keys that can be unequal to
+// themselves, the value) when one is, because that iterator may have to
+// look the key up later. Either way the old slot keeps a live object (a
+// copy or a moved-from leftover), destroyed when the old array is
+// released: when growth completes and no iterator holds the array any
+// more. Keys must therefore be copy constructible; values need not be,
+// except with floating-point keys. Deleting an entry destroys its key and
+// value at once; a copy left in an old array by evacuation lives as long
+// as that array.
+//
+// Lifetime. Bucket arrays are reference counted: the map holds the current
+// and the old array, and each open iterator holds the array it snapshot
+// and the one it stands in. So an iterator stays valid, with no dangling
+// read, across any writes. An iterator must not outlive its map, and
+// moving, swapping, assigning or destroying the map ends its iterators.
+//
+// Go's known exception (golang/go#59411). clear() abandons a growth in
+// progress and empties the current array in place. An iterator opened
+// before the clear on an older array still walks that array, and entries
+// there that were never evacuated are yielded although the clear removed
+// them from the map. That follows from the structure and is reproduced.
+// Go can also yield cleared entries from overflow buckets the clear
+// dropped; here the clear destroys those entries, so they are not.
+//
+// Floating-point keys, as in Go: NaN != NaN, so every put of NaN adds an
+// entry that get and delete never find (clear and erase_if remove it); a
+// NaN's hash is random; once an iterator has been started, evacuation
+// sends NaNs by the low bit of their tophash and gives them a fresh random
+// tophash, and iteration filters them the same way. Putting -0 over +0
+// updates the stored key.
+//
+// Misuse. A write overlapping another write, or a read or iterator step
+// overlapping a write, from another thread, aborts with Go's message
+// ("concurrent map writes", "concurrent map read and map write",
+// "concurrent map iteration and map write"). Like Go's, the check is best
+// effort; the flag it uses is atomic, so the check itself does not race.
+//
+// Randomness. Each map has its own random source: the hash seed, the
+// reseed after a clear or a delete that empties the map, iterator start
+// positions, NaN hashes and (from B = 16) Go's approximate overflow count
+// all come from it. Seeded from std::random_device by default; pass a seed
+// to make every one of those choices reproducible.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <memory>
+#include <random>
+#include <stdexcept>
+#include <type_traits>
+#include <utility>
+
+#include "tophash/hash.h"
+#include "tophash/internal/bucket.h"
+
+namespace tophash {
+
+namespace debug {
+struct BucketMapAccess;
+}
+
+// Where an iterator starts: bucket `start & (2^B-1)`, slot offset `offset & 7`
+// (B taken when the iterator is initialised). Go draws r and uses
+// r & (2^B-1) and (r >> B) & 7.
+struct IterStart {
+  std::uint64_t start = 0;
+  std::uint64_t offset = 0;
+};
+
+[[noreturn]] inline void go_fatal(const char* msg) noexcept {
+  std::fprintf(stderr, "fatal error: %s\n", msg);
+  std::fflush(stderr);
+  std::abort();
+}
+
+inline std::uint64_t random_seed() {
+  std::random_device rd;
+  return (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
+}
+
+template <class K, class V, class Hash = Hasher<K>, class KeyEqual = std::equal_to<K>,
+          class Allocator = std::allocator<std::pair<const K, V>>>
+class BucketMap {
+  static_assert(std::is_copy_constructible_v<K>,
+                "evacuation leaves a copy of the key in the old slot while an iterator may look it up");
+  static_assert(is_reflexive_key<K>::value || std::is_copy_constructible_v<V>,
+                "an iterator returns a NaN key's value from the old slot, so it is copied there");
+  static_assert(std::is_nothrow_move_constructible_v<K> && std::is_nothrow_move_constructible_v<V>,
+                "evacuation moves entries and cannot be undone half way");
+  static_assert(std::is_nothrow_destructible_v<K> && std::is_nothrow_destructible_v<V>,
+                "delete and clear destroy entries in place");
+
+  using BucketT = internal::Bucket<K, V>;
+  using Array = internal::BucketArray<K, V, Allocator>;
+  static constexpr std::size_t kCnt = internal::kBucketCnt;
+
+  // hmap.flags
+  static constexpr std::uint8_t kIterator = 1;      // an iterator may be using buckets
+  static constexpr std::uint8_t kOldIterator = 2;   // an iterator may be using oldbuckets
+  static constexpr std::uint8_t kHashWriting = 4;   // a write is in progress
+  static constexpr std::uint8_t kSameSizeGrow = 8;  // the growth in progress keeps B
+
+ public:
+  using key_type = K;
+  using mapped_type = V;
+  using size_type = std::size_t;
+  using hasher = Hash;
+  using key_equal = KeyEqual;
+  using allocator_type = Allocator;
+
+  class Iter;
+  template <bool Const>
+  class basic_iterator;
+  using iterator = basic_iterator<false>;
+  using const_iterator = basic_iterator<true>;
+
+  BucketMap() : BucketMap(0, random_seed()) {}
+  explicit BucketMap(size_type hint) : BucketMap(hint, random_seed()) {}
+  // makemap: B is the smallest that holds `hint` keys without growing; the
+  // array is allocated now unless B = 0.
+  BucketMap(size_type hint, std::uint64_t seed, const Hash& hash = Hash(),
+            const KeyEqual& eq = KeyEqual(), const Allocator& alloc = Allocator())
+      : rng_(seed), hash_(hash), eq_(eq), alloc_(alloc) {
+    hash0_ = rand64();
+    std::uint8_t b = 0;
+    while (over_load_factor(hint, b)) ++b;
+    B_ = b;
+    if (B_ != 0) buckets_ = Array::create(B_, alloc_);
+  }
+
+  BucketMap(const BucketMap& other)
+      : rng_(other.rng_), hash0_(other.hash0_), hash_(other.hash_), eq_(other.eq_),
+        alloc_(std::allocator_traits<Allocator>::select_on_container_copy_construction(other.alloc_)) {
+    B_ = other.B_;
+    if (other.buckets_ != nullptr) buckets_ = Array::create(B_, alloc_);
+    other.for_each_entry([&](const K& k, const V& v) { insert_or_assign(k, v); });
+  }
+  BucketMap(BucketMap&& other) noexcept
+      : rng_(other.rng_), hash_(std::move(other.hash_)), eq_(std::move(other.eq_)),
+        alloc_(std::move(other.alloc_)) {
+    steal(other);
+  }
+  BucketMap& operator=(BucketMap other) noexcept {
+    swap(other);
+    return *this;
+  }
+  ~BucketMap() {
+    Array::release(buckets_);
+    Array::release(oldbuckets_);
+  }
+
+  void swap(BucketMap& other) noexcept {
+    using std::swap;
+    swap(count_, other.count_);
+    std::uint8_t f = flags_.load(std::memory_order_relaxed);
+    flags_.store(other.flags_.load(std::memory_order_relaxed), std::memory_order_relaxed);
+    other.flags_.store(f, std::memory_order_relaxed);
+    swap(B_, other.B_);
+    swap(noverflow_, other.noverflow_);
+    swap(hash0_, other.hash0_);
+    swap(buckets_, other.buckets_);
+    swap(oldbuckets_, other.oldbuckets_);
+    swap(nevacuate_, other.nevacuate_);
+    swap(rng_, other.rng_);
+    swap(live_iters_, other.live_iters_);
+    swap(hash_, other.hash_);
+    swap(eq_, other.eq_);
+    swap(alloc_, other.alloc_);
+  }
+  friend void swap(BucketMap& a, BucketMap& b) noexcept { a.swap(b); }
+
+  // ---- size -------------------------------------------------------------
+  size_type size() const noexcept { return count_; }
+  bool empty() const noexcept { return count_ == 0; }
+
+  // ---- lookup (mapaccess) -----------------------------------------------
+  V* get(const K& key) noexcept {
+    auto [b, i] = access(key);
+    return b == nullptr ? nullptr : b->value(i);
+  }
+  const V* get(const K& key) const noexcept { return const_cast<BucketMap*>(this)->get(key); }
+  bool contains(const K& key) const noexcept { return get(key) != nullptr; }
+  size_type count(const K& key) const noexcept { return contains(key) ? 1 : 0; }
+  V& at(const K& key) {
+    V* v = get(key);
+    if (v == nullptr) throw std::out_of_range("tophash::BucketMap::at: key not found");
+    return *v;
+  }
+  const V& at(const K& key) const { return const_cast<BucketMap*>(this)->at(key); }
+  iterator find(const K& key) noexcept {
+    auto [b, i] = access(key);
+    return b == nullptr ? end() : iterator(Iter(b->key(i), b->value(i)));
+  }
+  const_iterator find(const K& key) const noexcept {
+    auto [b, i] = const_cast<BucketMap*>(this)->access(key);
+    return b == nullptr ? cend() : const_iterator(Iter(b->key(i), b->value(i)));
+  }
+
+  // ---- insert (mapassign) -----------------------------------------------
+  // m[key] = value. Returns true when the key was added.
+  template <class KK, class VV>
+  std::pair<V*, bool> insert_or_assign(KK&& key, VV&& value) {
+    return assign(std::forward<KK>(key), /*overwrite=*/true, std::forward<VV>(value));
+  }
+  template <class KK, class... Args>
+  std::pair<V*, bool> try_emplace(KK&& key, Args&&... args) {
+    return assign(std::forward<KK>(key), /*overwrite=*/false, std::forward<Args>(args)...);
+  }
+  std::pair<V*, bool> insert(const std::pair<K, V>& kv) { return try_emplace(kv.first, kv.second); }
+  V& operator[](const K& key) { return *try_emplace(key).first; }
+
+  // ---- delete (mapdelete) ------------------------------------------------
+  size_type erase(const K& key) noexcept;
+
+  // Deletes every entry for which pred(key, value) is true, in one pass
+  // (finishing any growth first). NaN keys can be deleted this way.
+  template <class Pred>
+  size_type erase_if(Pred pred);
+
+  // mapclear.
+  void clear() noexcept;
+
+  // Grows (never shrinks) so that n keys fit without further growth.
+  void reserve(size_type n);
+  // Rebuilds into the smallest B that holds the current entries, dropping
+  // tombstones and overflow buckets: what Go users do by hand, copying into
+  // a new map, after mass deletion.
+  void shrink_to_fit();
+
+  // Bytes of bucket memory the map holds (current and old arrays, their
+  // overflow buckets and bookkeeping).
+  size_type allocated_bytes() const noexcept {
+    return (buckets_ ? buckets_->bytes() : 0) + (oldbuckets_ ? oldbuckets_->bytes() : 0);
+  }
+  std::uint8_t bucket_log2() const noexcept { return B_; }
+
+  // ---- iteration -----------------------------------------------------------
+  // A Go iterator (hiter): starts at a random position, or at `start`.
+  Iter iterate() noexcept {
+    std::uint64_t r = rand64();
+    return Iter(this, IterStart{r, r >> B_});
+  }
+  Iter iterate(IterStart start) noexcept { return Iter(this, start); }
+
+  iterator begin() noexcept { return iterator(iterate()); }
+  iterator end() noexcept { return iterator(); }
+  const_iterator begin() const noexcept { return const_iterator(const_cast<BucketMap*>(this)->iterate()); }
+  const_iterator end() const noexcept { return const_iterator(); }
+  const_iterator cbegin() const noexcept { return begin(); }
+  const_iterator cend() const noexcept { return end(); }
+
+  const Hash& hash_function() const noexcept { return hash_; }
+  const KeyEqual& key_eq() const noexcept { return eq_; }
+  allocator_type get_allocator() const noexcept { return alloc_; }
+
+  // The hash this map uses for `key` now (what the buckets are indexed by).
+  // Random for a key unequal to itself.
+  std::uint64_t hash_of(const K& key) noexcept {
+    if constexpr (!is_reflexive_key<K>::value) {
+      if (!eq_(key, key)) return hashing::hash_u64(rand64(), hash0_);
+    }
+    return hash_(key, hash0_);
+  }
+
+ private:
+  friend struct debug::BucketMapAccess;
+
+  // ---- small Go helpers -----------------------------------------------------
+  static constexpr std::size_t bucket_shift(std::uint8_t b) noexcept { return std::size_t{1} << b; }
+  static constexpr std::size_t bucket_mask(std::uint8_t b) noexcept { return bucket_shift(b) - 1; }
+  // overLoadFactor: more than 8 keys and more than 6.5 per bucket.
+  static constexpr bool over_load_factor(std::size_t count, std::uint8_t b) noexcept {
+    return count > kCnt && count > 13 * (bucket_shift(b) / 2);
+  }
+  // tooManyOverflowBuckets: as many overflow buckets as buckets (capped at 2^15).
+  static constexpr bool too_many_overflow_buckets(std::size_t noverflow, std::uint8_t b) noexcept {
+    return noverflow >= (std::size_t{1} << std::min<std::uint8_t>(b, 15));
+  }
+
+  std::uint64_t rand64() noexcept {  // wyrand
+    rng_ += 0xa0761d6478bd642full;
+    return hashing::mum(rng_, rng_ ^ 0xe7037ed1a0b428dbull);
+  }
+  std::uint8_t flags() const noexcept { return flags_.load(std::memory_order_relaxed); }
+  void set_flags(std::uint8_t f) noexcept { flags_.fetch_or(f, std::memory_order_relaxed); }
+  void clear_flags(std::uint8_t f) noexcept {
+    flags_.fetch_and(static_cast<std::uint8_t>(~f), std::memory_order_relaxed);
+  }
+  bool growing() const noexcept { return oldbuckets_ != nullptr; }
+  bool same_size_grow() const noexcept { return (flags() & kSameSizeGrow) != 0; }
+  std::size_t noldbuckets() const noexcept {
+    return bucket_shift(same_size_grow() ? B_ : static_cast<std::uint8_t>(B_ - 1));
+  }
+  std::size_t oldbucket_mask() const noexcept { return noldbuckets() - 1; }
+  bool key_is_nan(const K& k) const noexcept {
+    if constexpr (is_reflexive_key<K>::value) {
+      return false;
+    } else {
+      return !eq_(k, k);
+    }
+  }
+
+  // hashWriting: checked, then the hash computed, then set (mapassign).
+  void check_not_writing(const char* msg) const noexcept {
+    if ((flags() & kHashWriting) != 0) go_fatal(msg);
+  }
+  void begin_write() noexcept { flags_.fetch_xor(kHashWriting, std::memory_order_relaxed); }
+  void end_write() noexcept {
+    if ((flags() & kHashWriting) == 0) go_fatal("concurrent map writes");
+    clear_flags(kHashWriting);
+  }
+  struct WriteScope {
+    BucketMap* m;
+    ~WriteScope() { m->end_write(); }
+  };
+
+  // Bucket a lookup must search: the current one, or its old bucket while
+  // that is not evacuated.
+  BucketT* lookup_bucket(std::uint64_t hash) noexcept {
+    std::size_t m = bucket_mask(B_);
+    BucketT* b = buckets_->bucket(hash & m);
+    if (oldbuckets_ != nullptr) {
+      if (!same_size_grow()) m >>= 1;
+      BucketT* oldb = oldbuckets_->bucket(hash & m);
+      if (!oldb->evacuated()) b = oldb;
+    }
+    return b;
+  }
+
+  // mapaccessK without the misuse check: the live slot of `key`.
+  std::pair<BucketT*, std::size_t> find_slot(const K& key) noexcept {
+    if (count_ == 0) return {nullptr, 0};
+    std::uint64_t hash = hash_of(key);
+    std::uint8_t top = internal::top_hash(hash);
+    for (BucketT* b = lookup_bucket(hash); b != nullptr; b = b->overflow) {
+      for (std::size_t i = 0; i < kCnt; ++i) {
+        std::uint8_t t = b->tophash[i];
+        if (t != top) {
+          if (t == internal::kEmptyRest) return {nullptr, 0};
+          continue;
+        }
+        if (eq_(key, *b->key(i))) return {b, i};
+      }
+    }
+    return {nullptr, 0};
+  }
+  std::pair<BucketT*, std::size_t> access(const K& key) noexcept {
+    if (count_ == 0) return {nullptr, 0};
+    check_not_writing("concurrent map read and map write");
+    return find_slot(key);
+  }
+
+  template <class KK, class... Args>
+  std::pair<V*, bool> assign(KK&& key, bool overwrite, Args&&... args);
+
+  void hash_grow();
+  void grow_work(std::size_t bucket);
+  void evacuate(std::size_t oldbucket);
+  void advance_evacuation_mark(std::size_t newbit) noexcept;
+  BucketT* new_overflow(BucketT* b);
+  void finish_growth();
+  void rebuild(std::uint8_t newB);
+  void steal(BucketMap& other) noexcept;
+  template <class F>
+  void for_each_entry(F&& f) const;
+  // Puts an entry known to be absent into `dst` (an array being built):
+  // first empty slot of its chain, else a new overflow bucket.
+  BucketT* place(Array* dst, std::uint8_t b, std::uint64_t hash, std::size_t& slot);
+  void relocate(BucketT* from, std::size_t i, BucketT* to, std::size_t j) noexcept;
+
+  std::size_t count_ = 0;
+  std::atomic<std::uint8_t> flags_{0};
+  std::uint8_t B_ = 0;
+  std::size_t noverflow_ = 0;
+  std::uint64_t rng_;
+  std::uint64_t hash0_ = 0;
+  Array* buckets_ = nullptr;     // null until the first put when B = 0
+  Array* oldbuckets_ = nullptr;  // non-null only while growing
+  std::size_t nevacuate_ = 0;    // old buckets below this are evacuated
+  std::size_t live_iters_ = 0;   // initialised iterators not yet at their end
+  [[no_unique_address]] Hash hash_;
+  [[no_unique_address]] KeyEqual eq_;
+  [[no_unique_address]] Allocator alloc_;
+};
+
+}  // namespace tophash
+
+#include "tophash/internal/bucket_map_write.h"
+#include "tophash/internal/bucket_map_iter.h"

@@ -1,0 +1,255 @@
+// tophash/internal/bucket.h: Go's bmap (one bucket of eight slots) and the
+// bucket array that owns a generation of buckets and their overflow chains.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <new>
+#include <type_traits>
+
+namespace tophash::internal {
+
+inline constexpr std::size_t kBucketCnt = 8;  // slots per bucket (bucketCnt)
+
+// tophash states. A slot's tophash byte is either one of these marks or a
+// filled value >= kMinTopHash (the hash's top byte, moved up past the marks).
+inline constexpr std::uint8_t kEmptyRest = 0;       // empty, and so is every later slot of the chain
+inline constexpr std::uint8_t kEmptyOne = 1;        // empty
+inline constexpr std::uint8_t kEvacuatedX = 2;      // entry moved to the first half of the new array
+inline constexpr std::uint8_t kEvacuatedY = 3;      // entry moved to the second half
+inline constexpr std::uint8_t kEvacuatedEmpty = 4;  // empty, and the bucket is evacuated
+inline constexpr std::uint8_t kMinTopHash = 5;      // smallest filled value
+
+static_assert(kEvacuatedX + 1 == kEvacuatedY && (kEvacuatedX ^ 1) == kEvacuatedY,
+              "evacuation picks X/Y by adding one bit: the two marks must differ in the low bit only");
+
+inline constexpr bool is_empty(std::uint8_t t) noexcept { return t <= kEmptyOne; }
+inline constexpr bool is_filled(std::uint8_t t) noexcept { return t >= kMinTopHash; }
+inline constexpr bool is_evacuated_slot(std::uint8_t t) noexcept {
+  return t == kEvacuatedX || t == kEvacuatedY;
+}
+
+inline constexpr std::uint8_t top_hash(std::uint64_t hash) noexcept {
+  auto top = static_cast<std::uint8_t>(hash >> 56);
+  return top < kMinTopHash ? static_cast<std::uint8_t>(top + kMinTopHash) : top;
+}
+
+// One bucket. Keys and values live in separate arrays, as in Go, so a
+// bucket of u64 keys and values is 144 bytes, Go's own size:
+//
+//   +--------------------+----------+-------------+-------------+
+//   | tophash[8] (8 B)   | overflow | keys[8]     | values[8]   |
+//   +--------------------+----------+-------------+-------------+
+//
+// Storage for keys and values is raw: a slot holds live objects exactly
+// when its tophash is filled (>= 5) or evacuatedX/Y (a copy or a moved-from
+// leftover that an iterator may still read; see bucket_map.h).
+template <class K, class V>
+struct Bucket {
+  std::uint8_t tophash[kBucketCnt];
+  Bucket* overflow;
+  alignas(K) unsigned char key_storage[kBucketCnt * sizeof(K)];
+  alignas(V) unsigned char value_storage[kBucketCnt * sizeof(V)];
+
+  K* key(std::size_t i) noexcept {
+    return std::launder(reinterpret_cast<K*>(key_storage) + i);
+  }
+  V* value(std::size_t i) noexcept {
+    return std::launder(reinterpret_cast<V*>(value_storage) + i);
+  }
+  const K* key(std::size_t i) const noexcept {
+    return std::launder(reinterpret_cast<const K*>(key_storage) + i);
+  }
+  const V* value(std::size_t i) const noexcept {
+    return std::launder(reinterpret_cast<const V*>(value_storage) + i);
+  }
+  // evacuated(b): the first slot carries the bucket's evacuation state.
+  bool evacuated() const noexcept {
+    return tophash[0] > kEmptyOne && tophash[0] < kMinTopHash;
+  }
+  void reset() noexcept {
+    std::memset(tophash, 0, sizeof tophash);
+    overflow = nullptr;
+  }
+  // Destroys what the slot holds (live entry or evacuation leftover).
+  void destroy_slot(std::size_t i) noexcept {
+    if constexpr (!std::is_trivially_destructible_v<K>) key(i)->~K();
+    if constexpr (!std::is_trivially_destructible_v<V>) value(i)->~V();
+  }
+  void destroy_all() noexcept {
+    if constexpr (!std::is_trivially_destructible_v<K> || !std::is_trivially_destructible_v<V>) {
+      for (std::size_t i = 0; i < kBucketCnt; ++i) {
+        if (is_filled(tophash[i]) || is_evacuated_slot(tophash[i])) destroy_slot(i);
+      }
+    }
+  }
+};
+
+// Go's malloc size classes (runtime/sizeclasses.go, Go 1.19), used only to
+// decide how many overflow buckets makeBucketArray preallocates: Go rounds
+// the array up to a size class and fills the slack with overflow buckets.
+inline std::size_t go_roundupsize(std::size_t size) noexcept {
+  static constexpr std::uint16_t kClassToSize[] = {
+      0,     8,     16,    24,    32,    48,    64,    80,    96,    112,   128,   144,
+      160,   176,   192,   208,   224,   240,   256,   288,   320,   352,   384,   416,
+      448,   480,   512,   576,   640,   704,   768,   896,   1024,  1152,  1280,  1408,
+      1536,  1792,  2048,  2304,  2688,  3072,  3200,  3456,  4096,  4864,  5376,  6144,
+      6528,  6784,  6912,  8192,  9472,  9728,  10240, 10880, 12288, 13568, 14336, 16384,
+      18432, 19072, 20480, 21760, 24576, 27264, 28672, 32768};
+  constexpr std::size_t kMaxSmallSize = 32768, kPageSize = 8192;
+  if (size < kMaxSmallSize) {
+    for (std::uint16_t c : kClassToSize) {
+      if (c >= size) return c;
+    }
+  }
+  if (size + kPageSize < size) return size;
+  return (size + kPageSize - 1) / kPageSize * kPageSize;
+}
+
+// makeBucketArray: 2^b buckets, plus (for b >= 4) overflow buckets
+// preallocated in the same allocation and handed out first.
+inline std::size_t go_bucket_array_len(std::uint8_t b, std::size_t bucket_size) noexcept {
+  std::size_t base = std::size_t{1} << b;
+  std::size_t n = base;
+  if (b >= 4) {
+    n += std::size_t{1} << (b - 4);
+    std::size_t sz = bucket_size * n;
+    std::size_t up = go_roundupsize(sz);
+    if (up != sz) n = up / bucket_size;
+  }
+  return n;
+}
+
+// One generation of buckets: the array Go calls h.buckets (later
+// h.oldbuckets), the overflow buckets chained from it, and what Go keeps in
+// h.extra for it (nextOverflow, the overflow list). It is reference
+// counted: the map holds it while it is current or old, and every iterator
+// that walks it holds it too, so an iterator never reads freed memory
+// however the map changes (Go gets the same from its garbage collector).
+//
+// Not thread-safe: a map and its iterators are used from one thread at a
+// time, as in Go.
+template <class K, class V, class Alloc>
+class BucketArray {
+ public:
+  using BucketT = Bucket<K, V>;
+  using Traits = std::allocator_traits<Alloc>;
+  using BucketAlloc = typename Traits::template rebind_alloc<BucketT>;
+  using PtrAlloc = typename Traits::template rebind_alloc<BucketT*>;
+  using SelfAlloc = typename Traits::template rebind_alloc<BucketArray>;
+
+  static BucketArray* create(std::uint8_t b, const Alloc& alloc) {
+    SelfAlloc self_alloc(alloc);
+    BucketArray* a = std::allocator_traits<SelfAlloc>::allocate(self_alloc, 1);
+    ::new (static_cast<void*>(a)) BucketArray(b, alloc);
+    return a;
+  }
+
+  void retain() noexcept { ++refs_; }
+  static void release(BucketArray* a) noexcept {
+    if (a == nullptr || --a->refs_ != 0) return;
+    SelfAlloc self_alloc(a->alloc_);
+    a->~BucketArray();
+    std::allocator_traits<SelfAlloc>::deallocate(self_alloc, a, 1);
+  }
+  std::size_t refs() const noexcept { return refs_; }
+
+  std::uint8_t log2_len() const noexcept { return b_; }
+  std::size_t len() const noexcept { return std::size_t{1} << b_; }
+  BucketT* bucket(std::size_t i) noexcept { return &buckets_[i]; }
+  const BucketT* bucket(std::size_t i) const noexcept { return &buckets_[i]; }
+
+  // Bytes this generation holds: the array with its preallocated overflow
+  // buckets, the separately allocated overflow buckets, and bookkeeping.
+  std::size_t bytes() const noexcept {
+    return sizeof(BucketArray) + nbuckets_ * sizeof(BucketT) +
+           extra_len_ * sizeof(BucketT) + extra_cap_ * sizeof(BucketT*);
+  }
+
+  // newoverflow's allocation: a preallocated bucket if any is left, else a
+  // fresh one remembered in the overflow list (h.extra.overflow).
+  BucketT* take_overflow() {
+    if (next_prealloc_ < nbuckets_) return &buckets_[next_prealloc_++];
+    if (extra_len_ == extra_cap_) grow_extra();
+    BucketAlloc ba(alloc_);
+    BucketT* b = std::allocator_traits<BucketAlloc>::allocate(ba, 1);
+    ::new (static_cast<void*>(b)) BucketT;
+    b->reset();
+    extra_[extra_len_++] = b;
+    return b;
+  }
+
+  // mapclear's makeBucketArray(t, B, h.buckets): destroy every entry, reset
+  // the array and its preallocated buckets in place, drop the other
+  // overflow buckets. When an iterator still holds this array it may be
+  // standing in one of them, so they are emptied and unlinked but freed
+  // only with the array.
+  void clear_in_place() noexcept {
+    for (std::size_t i = 0; i < next_prealloc_; ++i) {
+      buckets_[i].destroy_all();
+      buckets_[i].reset();
+    }
+    for (std::size_t i = 0; i < extra_len_; ++i) {
+      extra_[i]->destroy_all();
+      extra_[i]->reset();
+    }
+    if (refs_ == 1) free_extra();
+    next_prealloc_ = len();
+  }
+
+ private:
+  BucketArray(std::uint8_t b, const Alloc& alloc) : alloc_(alloc), b_(b) {
+    nbuckets_ = go_bucket_array_len(b, sizeof(BucketT));
+    next_prealloc_ = std::size_t{1} << b;
+    BucketAlloc ba(alloc_);
+    buckets_ = std::allocator_traits<BucketAlloc>::allocate(ba, nbuckets_);
+    for (std::size_t i = 0; i < nbuckets_; ++i) {
+      ::new (static_cast<void*>(&buckets_[i])) BucketT;
+      buckets_[i].reset();
+    }
+  }
+  ~BucketArray() {
+    for (std::size_t i = 0; i < next_prealloc_; ++i) buckets_[i].destroy_all();
+    free_extra();
+    BucketAlloc ba(alloc_);
+    std::allocator_traits<BucketAlloc>::deallocate(ba, buckets_, nbuckets_);
+  }
+  BucketArray(const BucketArray&) = delete;
+  BucketArray& operator=(const BucketArray&) = delete;
+
+  void grow_extra() {
+    std::size_t cap = extra_cap_ == 0 ? 4 : extra_cap_ * 2;
+    PtrAlloc pa(alloc_);
+    BucketT** fresh = std::allocator_traits<PtrAlloc>::allocate(pa, cap);
+    if (extra_len_ != 0) std::memcpy(fresh, extra_, extra_len_ * sizeof(BucketT*));
+    if (extra_ != nullptr) std::allocator_traits<PtrAlloc>::deallocate(pa, extra_, extra_cap_);
+    extra_ = fresh;
+    extra_cap_ = cap;
+  }
+  void free_extra() noexcept {
+    BucketAlloc ba(alloc_);
+    for (std::size_t i = 0; i < extra_len_; ++i) {
+      extra_[i]->destroy_all();
+      std::allocator_traits<BucketAlloc>::deallocate(ba, extra_[i], 1);
+    }
+    if (extra_ != nullptr) {
+      PtrAlloc pa(alloc_);
+      std::allocator_traits<PtrAlloc>::deallocate(pa, extra_, extra_cap_);
+    }
+    extra_ = nullptr;
+    extra_len_ = extra_cap_ = 0;
+  }
+
+  [[no_unique_address]] Alloc alloc_;
+  std::size_t refs_ = 1;
+  std::uint8_t b_;
+  std::size_t nbuckets_ = 0;       // 2^b plus the preallocated overflow buckets
+  std::size_t next_prealloc_ = 0;  // next preallocated overflow bucket (nextOverflow)
+  BucketT* buckets_ = nullptr;
+  BucketT** extra_ = nullptr;  // separately allocated overflow buckets
+  std::size_t extra_len_ = 0, extra_cap_ = 0;
+};
+
+}  // namespace tophash::internal

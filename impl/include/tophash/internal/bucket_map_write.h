@@ -1,0 +1,476 @@
+// tophash/internal/bucket_map_write.h: BucketMap's writes: mapassign,
+// mapdelete, mapclear, growth and evacuation. Included by bucket_map.h.
+#pragma once
+
+namespace tophash {
+
+#define TOPHASH_MAP_TEMPLATE template <class K, class V, class Hash, class KeyEqual, class Allocator>
+#define TOPHASH_MAP BucketMap<K, V, Hash, KeyEqual, Allocator>
+
+// mapassign: overwrite the key where it is, or take the first empty slot
+// of its chain, growing first if the map is over its load factor or holds
+// too many overflow buckets.
+TOPHASH_MAP_TEMPLATE
+template <class KK, class... Args>
+std::pair<V*, bool> TOPHASH_MAP::assign(KK&& key, bool overwrite, Args&&... args) {
+  check_not_writing("concurrent map writes");
+  const std::uint64_t hash = hash_of(key);
+  begin_write();  // after hashing, since hashing may throw: no write happened then
+  WriteScope scope{this};
+
+  if (buckets_ == nullptr) buckets_ = Array::create(B_, alloc_);
+
+  const std::uint8_t top = internal::top_hash(hash);
+again:
+  const std::size_t bucket = hash & bucket_mask(B_);
+  if (growing()) grow_work(bucket);
+  BucketT* b = buckets_->bucket(bucket);
+  BucketT* insertb = nullptr;
+  std::size_t inserti = 0;
+  for (;;) {
+    for (std::size_t i = 0; i < kCnt; ++i) {
+      const std::uint8_t t = b->tophash[i];
+      if (t != top) {
+        if (internal::is_empty(t) && insertb == nullptr) {
+          insertb = b;
+          inserti = i;
+        }
+        if (t == internal::kEmptyRest) goto not_found;
+        continue;
+      }
+      if (!eq_(key, *b->key(i))) continue;
+      // Already present: update it.
+      if (overwrite) {
+        if constexpr (needs_key_update<K>::value) *b->key(i) = std::forward<KK>(key);
+        if constexpr (sizeof...(Args) == 1) *b->value(i) = (std::forward<Args>(args), ...);
+      }
+      return {b->value(i), false};
+    }
+    if (b->overflow == nullptr) break;
+    b = b->overflow;
+  }
+not_found:
+  if (!growing() && (over_load_factor(count_ + 1, B_) || too_many_overflow_buckets(noverflow_, B_))) {
+    hash_grow();
+    goto again;  // growing invalidates everything
+  }
+  if (insertb == nullptr) {
+    // The chain is full: chain a new overflow bucket.
+    insertb = new_overflow(b);
+    inserti = 0;
+  }
+  ::new (static_cast<void*>(insertb->key(inserti))) K(std::forward<KK>(key));
+  if constexpr (std::is_nothrow_constructible_v<V, Args&&...>) {
+    ::new (static_cast<void*>(insertb->value(inserti))) V(std::forward<Args>(args)...);
+  } else {
+    try {
+      ::new (static_cast<void*>(insertb->value(inserti))) V(std::forward<Args>(args)...);
+    } catch (...) {
+      insertb->key(inserti)->~K();
+      throw;
+    }
+  }
+  insertb->tophash[inserti] = top;
+  ++count_;
+  return {insertb->value(inserti), true};
+}
+
+// mapdelete.
+TOPHASH_MAP_TEMPLATE
+typename TOPHASH_MAP::size_type TOPHASH_MAP::erase(const K& key) noexcept {
+  if (count_ == 0) return 0;  // no hash, no growth work: as Go
+  check_not_writing("concurrent map writes");
+  const std::uint64_t hash = hash_of(key);
+  begin_write();
+  WriteScope scope{this};
+
+  const std::size_t bucket = hash & bucket_mask(B_);
+  if (growing()) grow_work(bucket);
+  BucketT* const orig = buckets_->bucket(bucket);
+  const std::uint8_t top = internal::top_hash(hash);
+  for (BucketT* b = orig; b != nullptr; b = b->overflow) {
+    for (std::size_t i = 0; i < kCnt; ++i) {
+      const std::uint8_t t = b->tophash[i];
+      if (t != top) {
+        if (t == internal::kEmptyRest) return 0;
+        continue;
+      }
+      if (!eq_(key, *b->key(i))) continue;
+      // Destroy the entry now: its resources are released at once.
+      b->destroy_slot(i);
+      b->tophash[i] = internal::kEmptyOne;
+      // mapdelete: if the chain now ends in a run of emptyOne, the run
+      // becomes emptyRest, walking back across overflow buckets.
+      const bool last = (i == kCnt - 1)
+                            ? (b->overflow == nullptr || b->overflow->tophash[0] == internal::kEmptyRest)
+                            : (b->tophash[i + 1] == internal::kEmptyRest);
+      if (last) {
+        for (;;) {
+          b->tophash[i] = internal::kEmptyRest;
+          if (i == 0) {
+            if (b == orig) break;
+            BucketT* c = b;
+            for (b = orig; b->overflow != c; b = b->overflow) {
+            }
+            i = kCnt - 1;
+          } else {
+            --i;
+          }
+          if (b->tophash[i] != internal::kEmptyOne) break;
+        }
+      }
+      --count_;
+      if (count_ == 0) hash0_ = rand64();  // reseed, as Go does (issue 25237)
+      return 1;
+    }
+  }
+  return 0;
+}
+
+TOPHASH_MAP_TEMPLATE
+template <class Pred>
+typename TOPHASH_MAP::size_type TOPHASH_MAP::erase_if(Pred pred) {
+  if (count_ == 0) return 0;
+  check_not_writing("concurrent map writes");
+  begin_write();
+  WriteScope scope{this};
+  finish_growth();
+  size_type erased = 0;
+  const std::size_t n = bucket_shift(B_);
+  for (std::size_t bi = 0; bi < n; ++bi) {
+    BucketT* const orig = buckets_->bucket(bi);
+    bool any = false;
+    for (BucketT* b = orig; b != nullptr; b = b->overflow) {
+      for (std::size_t i = 0; i < kCnt; ++i) {
+        if (!internal::is_filled(b->tophash[i])) continue;
+        if (!pred(static_cast<const K&>(*b->key(i)), *b->value(i))) continue;
+        b->destroy_slot(i);
+        b->tophash[i] = internal::kEmptyOne;
+        --count_;
+        ++erased;
+        any = true;
+      }
+    }
+    if (!any) continue;
+    // The trailing run of empty slots becomes emptyRest, exactly what a
+    // sequence of mapdelete calls leaves behind.
+    BucketT* last_filled = nullptr;
+    std::size_t last_i = 0;
+    for (BucketT* b = orig; b != nullptr; b = b->overflow) {
+      for (std::size_t i = 0; i < kCnt; ++i) {
+        if (!internal::is_empty(b->tophash[i])) {
+          last_filled = b;
+          last_i = i;
+        }
+      }
+    }
+    bool after = last_filled == nullptr;
+    for (BucketT* b = orig; b != nullptr; b = b->overflow) {
+      for (std::size_t i = 0; i < kCnt; ++i) {
+        if (after) {
+          b->tophash[i] = internal::kEmptyRest;
+        } else if (b == last_filled && i == last_i) {
+          after = true;
+        }
+      }
+    }
+  }
+  if (erased != 0 && count_ == 0) hash0_ = rand64();
+  return erased;
+}
+
+// mapclear: nothing on an empty map; otherwise keep B, reset the current
+// array in place, abandon any growth, reseed.
+TOPHASH_MAP_TEMPLATE
+void TOPHASH_MAP::clear() noexcept {
+  if (count_ == 0) return;
+  check_not_writing("concurrent map writes");
+  begin_write();
+  WriteScope scope{this};
+  clear_flags(kSameSizeGrow);
+  Array::release(oldbuckets_);
+  oldbuckets_ = nullptr;
+  nevacuate_ = 0;
+  noverflow_ = 0;
+  count_ = 0;
+  hash0_ = rand64();
+  buckets_->clear_in_place();
+}
+
+// hashGrow: double when the next key would exceed the load factor, else
+// (too many overflow buckets) grow to the same size.
+TOPHASH_MAP_TEMPLATE
+void TOPHASH_MAP::hash_grow() {
+  std::uint8_t bigger = 1;
+  if (!over_load_factor(count_ + 1, B_)) {
+    bigger = 0;
+    set_flags(kSameSizeGrow);
+  }
+  Array* fresh = Array::create(static_cast<std::uint8_t>(B_ + bigger), alloc_);
+  // An iterator on the current array is now an iterator on the old one.
+  std::uint8_t f = flags();
+  clear_flags(kIterator | kOldIterator);
+  if ((f & kIterator) != 0) set_flags(kOldIterator);
+  B_ = static_cast<std::uint8_t>(B_ + bigger);
+  oldbuckets_ = buckets_;
+  buckets_ = fresh;
+  nevacuate_ = 0;
+  noverflow_ = 0;
+}
+
+TOPHASH_MAP_TEMPLATE
+void TOPHASH_MAP::grow_work(std::size_t bucket) {
+  // The old bucket the write is about to use, then one more for progress.
+  evacuate(bucket & oldbucket_mask());
+  if (growing()) evacuate(nevacuate_);
+}
+
+TOPHASH_MAP_TEMPLATE
+void TOPHASH_MAP::relocate(BucketT* from, std::size_t i, BucketT* to, std::size_t j) noexcept {
+  // With an iterator open, the old slot must keep a key it can look up
+  // (and, for NaN keys, the value it returns from there): copy. Otherwise
+  // move; the moved-from objects stay until the old array is released.
+  K* k = from->key(i);
+  V* v = from->value(i);
+  if (live_iters_ != 0) {
+    ::new (static_cast<void*>(to->key(j))) K(static_cast<const K&>(*k));
+    if constexpr (!is_reflexive_key<K>::value) {
+      if (key_is_nan(*k)) {
+        ::new (static_cast<void*>(to->value(j))) V(static_cast<const V&>(*v));
+        return;
+      }
+    }
+  } else {
+    ::new (static_cast<void*>(to->key(j))) K(std::move(*k));
+  }
+  ::new (static_cast<void*>(to->value(j))) V(std::move(*v));
+}
+
+TOPHASH_MAP_TEMPLATE
+void TOPHASH_MAP::evacuate(std::size_t oldbucket) {
+  BucketT* b = oldbuckets_->bucket(oldbucket);
+  const std::size_t newbit = noldbuckets();
+  if (!b->evacuated()) {
+    struct Dst {
+      BucketT* b = nullptr;
+      std::size_t i = 0;
+    } xy[2];
+    xy[0].b = buckets_->bucket(oldbucket);
+    const bool samesize = same_size_grow();
+    if (!samesize) xy[1].b = buckets_->bucket(oldbucket + newbit);
+    for (; b != nullptr; b = b->overflow) {
+      for (std::size_t i = 0; i < kCnt; ++i) {
+        std::uint8_t top = b->tophash[i];
+        if (internal::is_empty(top)) {
+          b->tophash[i] = internal::kEvacuatedEmpty;
+          continue;
+        }
+        if (top < internal::kMinTopHash) go_fatal("bad map state");
+        std::uint8_t use_y = 0;
+        if (!samesize) {
+          const K& k = *b->key(i);
+          const std::uint64_t hash = hash_of(k);
+          if ((flags() & kIterator) != 0 && key_is_nan(k)) {
+            // A NaN's hash is not repeatable, but an iterator's choice
+            // must match ours: the low bit of the tophash decides, and a
+            // fresh random tophash spreads NaNs on later growths.
+            use_y = top & 1;
+            top = internal::top_hash(hash);
+          } else if ((hash & newbit) != 0) {
+            use_y = 1;
+          }
+        }
+        b->tophash[i] = static_cast<std::uint8_t>(internal::kEvacuatedX + use_y);
+        Dst& dst = xy[use_y];
+        if (dst.i == kCnt) {
+          dst.b = new_overflow(dst.b);
+          dst.i = 0;
+        }
+        relocate(b, i, dst.b, dst.i);
+        dst.b->tophash[dst.i] = top;
+        ++dst.i;
+      }
+    }
+  }
+  if (oldbucket == nevacuate_) advance_evacuation_mark(newbit);
+}
+
+TOPHASH_MAP_TEMPLATE
+void TOPHASH_MAP::advance_evacuation_mark(std::size_t newbit) noexcept {
+  ++nevacuate_;
+  // Go bounds the scan at 1024 buckets to keep a write O(1).
+  const std::size_t stop = std::min(nevacuate_ + 1024, newbit);
+  while (nevacuate_ != stop && oldbuckets_->bucket(nevacuate_)->evacuated()) ++nevacuate_;
+  if (nevacuate_ == newbit) {
+    // Growth done: release the old array (iterators may still hold it).
+    Array::release(oldbuckets_);
+    oldbuckets_ = nullptr;
+    clear_flags(kSameSizeGrow);
+  }
+}
+
+// newoverflow: chain an overflow bucket after b; count it (exactly below
+// B = 16, with probability 2^-(B-15) above, as Go does).
+TOPHASH_MAP_TEMPLATE
+typename TOPHASH_MAP::BucketT* TOPHASH_MAP::new_overflow(BucketT* b) {
+  BucketT* ovf = buckets_->take_overflow();
+  if (B_ < 16) {
+    ++noverflow_;
+  } else {
+    const std::uint32_t mask = (std::uint32_t{1} << (B_ - 15)) - 1;
+    if ((static_cast<std::uint32_t>(rand64()) & mask) == 0) ++noverflow_;
+  }
+  b->overflow = ovf;
+  return ovf;
+}
+
+TOPHASH_MAP_TEMPLATE
+void TOPHASH_MAP::finish_growth() {
+  while (growing()) evacuate(nevacuate_);
+}
+
+TOPHASH_MAP_TEMPLATE
+typename TOPHASH_MAP::BucketT* TOPHASH_MAP::place(Array* dst, std::uint8_t b, std::uint64_t hash,
+                                                  std::size_t& slot) {
+  BucketT* c = dst->bucket(hash & bucket_mask(b));
+  for (;;) {
+    for (std::size_t i = 0; i < kCnt; ++i) {
+      if (internal::is_empty(c->tophash[i])) {
+        slot = i;
+        return c;
+      }
+    }
+    if (c->overflow == nullptr) break;
+    c = c->overflow;
+  }
+  c->overflow = dst->take_overflow();
+  ++noverflow_;
+  slot = 0;
+  return c->overflow;
+}
+
+// Moves every entry into a fresh array of 2^newB buckets. The old array
+// is left as an evacuated generation (evacuatedX / evacuatedEmpty marks,
+// leftovers in place), so an iterator still walking it looks its keys up
+// in the live map, as after a growth.
+TOPHASH_MAP_TEMPLATE
+void TOPHASH_MAP::rebuild(std::uint8_t newB) {
+  check_not_writing("concurrent map writes");
+  begin_write();
+  WriteScope scope{this};
+  if (buckets_ != nullptr) finish_growth();
+  Array* fresh = Array::create(newB, alloc_);
+  noverflow_ = 0;
+  if (buckets_ != nullptr) {
+    const std::size_t n = buckets_->len();
+    for (std::size_t bi = 0; bi < n; ++bi) {
+      for (BucketT* b = buckets_->bucket(bi); b != nullptr; b = b->overflow) {
+        for (std::size_t i = 0; i < kCnt; ++i) {
+          std::uint8_t top = b->tophash[i];
+          if (!internal::is_filled(top)) {
+            b->tophash[i] = internal::kEvacuatedEmpty;
+            continue;
+          }
+          const std::uint64_t hash = hash_of(*b->key(i));
+          if (key_is_nan(*b->key(i))) top = internal::top_hash(hash);
+          std::size_t slot = 0;
+          BucketT* to = place(fresh, newB, hash, slot);
+          relocate(b, i, to, slot);
+          to->tophash[slot] = top;
+          b->tophash[i] = internal::kEvacuatedX;
+        }
+      }
+    }
+    std::uint8_t f = flags();
+    clear_flags(kIterator | kOldIterator);
+    if ((f & kIterator) != 0) set_flags(kOldIterator);
+    Array::release(buckets_);
+  }
+  buckets_ = fresh;
+  B_ = newB;
+  nevacuate_ = 0;
+}
+
+TOPHASH_MAP_TEMPLATE
+void TOPHASH_MAP::reserve(size_type n) {
+  std::uint8_t b = B_;
+  while (over_load_factor(n, b)) ++b;
+  if (b == B_) return;
+  rebuild(b);
+}
+
+TOPHASH_MAP_TEMPLATE
+void TOPHASH_MAP::shrink_to_fit() {
+  std::uint8_t b = 0;
+  while (over_load_factor(count_, b)) ++b;
+  if (count_ == 0) {
+    check_not_writing("concurrent map writes");
+    begin_write();
+    WriteScope scope{this};
+    Array::release(oldbuckets_);
+    Array::release(buckets_);
+    oldbuckets_ = buckets_ = nullptr;
+    B_ = 0;
+    noverflow_ = nevacuate_ = 0;
+    clear_flags(kSameSizeGrow);
+    return;
+  }
+  rebuild(b);
+}
+
+TOPHASH_MAP_TEMPLATE
+void TOPHASH_MAP::steal(BucketMap& other) noexcept {
+  count_ = other.count_;
+  flags_.store(other.flags(), std::memory_order_relaxed);
+  B_ = other.B_;
+  noverflow_ = other.noverflow_;
+  hash0_ = other.hash0_;
+  buckets_ = other.buckets_;
+  oldbuckets_ = other.oldbuckets_;
+  nevacuate_ = other.nevacuate_;
+  live_iters_ = 0;
+  other.count_ = 0;
+  other.flags_.store(0, std::memory_order_relaxed);
+  other.B_ = 0;
+  other.noverflow_ = other.nevacuate_ = 0;
+  other.buckets_ = other.oldbuckets_ = nullptr;
+  other.live_iters_ = 0;
+}
+
+// Visits every live entry once, in bucket order, without an iterator.
+TOPHASH_MAP_TEMPLATE
+template <class F>
+void TOPHASH_MAP::for_each_entry(F&& f) const {
+  auto* self = const_cast<BucketMap*>(this);
+  auto walk = [&](Array* a, std::size_t bi, auto keep) {
+    for (BucketT* b = a->bucket(bi); b != nullptr; b = b->overflow) {
+      for (std::size_t i = 0; i < kCnt; ++i) {
+        if (internal::is_filled(b->tophash[i]) && keep(*b->key(i))) f(*b->key(i), *b->value(i));
+      }
+    }
+  };
+  if (self->buckets_ == nullptr) return;
+  const std::size_t n = self->buckets_->len();
+  for (std::size_t bi = 0; bi < n; ++bi) {
+    if (self->oldbuckets_ != nullptr) {
+      BucketT* ob = self->oldbuckets_->bucket(bi & self->oldbucket_mask());
+      if (!ob->evacuated()) {
+        // Not evacuated: the old bucket holds the entries for this one
+        // (and, when doubling, for its twin): keep those bound here.
+        if (self->same_size_grow()) {
+          walk(self->oldbuckets_, bi, [](const K&) { return true; });
+        } else if (bi < self->noldbuckets()) {
+          // Walk the old bucket once, from its X twin; NaNs included.
+          walk(self->oldbuckets_, bi, [](const K&) { return true; });
+        }
+        continue;
+      }
+    }
+    walk(self->buckets_, bi, [](const K&) { return true; });
+  }
+}
+
+#undef TOPHASH_MAP
+#undef TOPHASH_MAP_TEMPLATE
+
+}  // namespace tophash

@@ -1,0 +1,134 @@
+// tophash/layout.h: a snapshot of a BucketMap's bucket layout and its
+// canonical dump (spec: trace-format.md, "Layout dump").
+#pragma once
+
+#include <array>
+#include <charconv>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "tophash/debug.h"
+
+namespace tophash {
+
+template <class K>
+struct BucketImage {
+  std::array<std::uint8_t, internal::kBucketCnt> tophash{};
+  std::array<std::optional<K>, internal::kBucketCnt> keys{};  // set where tophash is filled
+};
+
+template <class K>
+struct Layout {
+  unsigned B = 0;
+  std::size_t count = 0, noverflow = 0, nevacuate = 0;
+  bool growing = false, samesize = false;
+  std::vector<std::vector<BucketImage<K>>> new_chains;  // one chain per bucket
+  std::vector<std::vector<BucketImage<K>>> old_chains;  // while growing
+};
+
+// Keys as the dump prints them: integers in decimal (the spec's format);
+// other types are the project's extension (see docs in tools/README.md).
+template <class K>
+std::string format_key(const K& k) {
+  if constexpr (std::is_integral_v<K>) {
+    return std::to_string(k);
+  } else if constexpr (std::is_floating_point_v<K>) {
+    char buf[64];
+    auto r = std::to_chars(buf, buf + sizeof buf, k);
+    return std::string(buf, r.ptr);
+  } else if constexpr (std::is_convertible_v<const K&, std::string_view>) {
+    std::string out = "\"";
+    for (unsigned char c : std::string_view(k)) {
+      if (c == '"' || c == '\\') {
+        out += '\\';
+        out += static_cast<char>(c);
+      } else if (c < 0x20 || c >= 0x7f) {
+        static constexpr char kHex[] = "0123456789abcdef";
+        out += "\\x";
+        out += kHex[c >> 4];
+        out += kHex[c & 15];
+      } else {
+        out += static_cast<char>(c);
+      }
+    }
+    return out + "\"";
+  } else {
+    return to_string(k);  // found by ADL for user types
+  }
+}
+
+template <class M>
+auto layout_of(const M& m) {
+  using K = typename M::key_type;
+  using A = debug::BucketMapAccess;
+  Layout<K> out;
+  out.B = A::B(m);
+  out.count = A::count(m);
+  out.noverflow = A::noverflow(m);
+  out.nevacuate = A::nevacuate(m);
+  out.growing = A::growing(m);
+  out.samesize = A::same_size(m);
+  auto chains = [](const auto* arr, std::size_t n) {
+    std::vector<std::vector<BucketImage<K>>> v(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (arr == nullptr) {
+        v[i].emplace_back();  // not allocated yet: all empty
+        continue;
+      }
+      for (auto* b = arr->bucket(i); b != nullptr; b = b->overflow) {
+        BucketImage<K> img;
+        for (std::size_t s = 0; s < internal::kBucketCnt; ++s) {
+          img.tophash[s] = b->tophash[s];
+          if (internal::is_filled(b->tophash[s])) img.keys[s] = *b->key(s);
+        }
+        v[i].push_back(std::move(img));
+      }
+    }
+    return v;
+  };
+  out.new_chains = chains(A::buckets(m), std::size_t{1} << out.B);
+  if (out.growing) out.old_chains = chains(A::oldbuckets(m), A::noldbuckets(m));
+  return out;
+}
+
+template <class K>
+std::string dump(const Layout<K>& l) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string s = "dump B=" + std::to_string(l.B) + " count=" + std::to_string(l.count) +
+                  " noverflow=" + std::to_string(l.noverflow) + " nevacuate=" + std::to_string(l.nevacuate) +
+                  " growing=" + (l.growing ? "1" : "0") + " samesize=" + (l.samesize ? "1" : "0") + "\n";
+  auto chain = [&](const char* tag, std::size_t i, const std::vector<BucketImage<K>>& c) {
+    s += tag;
+    s += ' ';
+    s += std::to_string(i);
+    s += ':';
+    for (std::size_t j = 0; j < c.size(); ++j) {
+      if (j != 0) s += " ->";
+      for (std::uint8_t t : c[j].tophash) {
+        s += ' ';
+        s += kHex[t >> 4];
+        s += kHex[t & 15];
+      }
+      s += " |";
+      for (const auto& k : c[j].keys) {
+        s += ' ';
+        s += k ? format_key(*k) : std::string(".");
+      }
+    }
+    s += '\n';
+  };
+  for (std::size_t i = 0; i < l.new_chains.size(); ++i) chain("new", i, l.new_chains[i]);
+  for (std::size_t i = 0; i < l.old_chains.size(); ++i) chain("old", i, l.old_chains[i]);
+  s += "end\n";
+  return s;
+}
+
+template <class M>
+std::string dump_layout(const M& m) {
+  return dump(layout_of(m));
+}
+
+}  // namespace tophash
