@@ -1,0 +1,3 @@
+module tophash/go-recorder
+
+go 1.19
