@@ -1,0 +1,105 @@
+// Shared test helpers: pinned hashes, a counting value type, a counting
+// allocator.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <unordered_map>
+
+#include "tophash/bucket_map.h"
+#include "tophash/layout.h"
+
+namespace tophash::testing {
+
+// Hashes pinned per key by the test: hash = (top << 56) | low.
+struct Pins {
+  std::unordered_map<std::uint64_t, std::uint64_t> table;
+  void pin(std::uint64_t key, std::uint8_t top, std::uint64_t low) {
+    table[key] = (static_cast<std::uint64_t>(top) << 56) | low;
+  }
+};
+struct PinnedHash {
+  std::shared_ptr<Pins> pins;
+  std::uint64_t operator()(std::uint64_t key, std::uint64_t) const { return pins->table.at(key); }
+};
+using PinnedMap = BucketMap<std::uint64_t, std::uint64_t, PinnedHash>;
+
+inline PinnedMap make_pinned(const std::shared_ptr<Pins>& pins, std::size_t hint = 0) {
+  return PinnedMap(hint, /*seed=*/1, PinnedHash{pins});
+}
+
+// One chain of the dump, e.g. "10 12 00 00 00 00 00 00 | 1 2 . . . . . ."
+// (buckets separated by " -> "), for readable hand-worked expectations.
+template <class M>
+std::string chain(const M& m, std::size_t i, bool old = false) {
+  auto l = layout_of(m);
+  std::string d = dump(l);
+  std::string tag = std::string(old ? "old " : "new ") + std::to_string(i) + ": ";
+  auto p = d.find(tag);
+  if (p == std::string::npos) return "<no bucket>";
+  auto e = d.find('\n', p);
+  return d.substr(p + tag.size(), e - p - tag.size());
+}
+
+// Counts live objects and catches double destruction and use of dead ones.
+struct Counted {
+  static inline std::set<const Counted*> live;
+  static inline long constructed = 0;
+  static inline bool double_destroy = false;
+  std::uint64_t v = 0;
+  explicit Counted(std::uint64_t x = 0) : v(x) { born(); }
+  Counted(const Counted& o) : v(o.v) { born(); }
+  Counted(Counted&& o) noexcept : v(o.v) { born(); }
+  Counted& operator=(const Counted& o) {
+    v = o.v;
+    return *this;
+  }
+  ~Counted() {
+    if (live.erase(this) == 0) double_destroy = true;
+  }
+  void born() {
+    ++constructed;
+    live.insert(this);
+  }
+  bool operator==(const Counted& o) const { return v == o.v; }
+  static void reset() {
+    live.clear();
+    constructed = 0;
+    double_destroy = false;
+  }
+};
+struct CountedHash {
+  std::uint64_t operator()(const Counted& c, std::uint64_t seed) const {
+    return Hasher<std::uint64_t>()(c.v, seed);
+  }
+};
+
+// An allocator that tallies outstanding bytes in a shared counter.
+struct AllocStats {
+  long long outstanding = 0;
+  long long allocations = 0;
+};
+template <class T>
+struct CountingAllocator {
+  using value_type = T;
+  std::shared_ptr<AllocStats> stats;
+  explicit CountingAllocator(std::shared_ptr<AllocStats> s) : stats(std::move(s)) {}
+  template <class U>
+  CountingAllocator(const CountingAllocator<U>& o) : stats(o.stats) {}
+  T* allocate(std::size_t n) {
+    stats->outstanding += static_cast<long long>(n * sizeof(T));
+    ++stats->allocations;
+    return std::allocator<T>().allocate(n);
+  }
+  void deallocate(T* p, std::size_t n) {
+    stats->outstanding -= static_cast<long long>(n * sizeof(T));
+    std::allocator<T>().deallocate(p, n);
+  }
+  template <class U>
+  bool operator==(const CountingAllocator<U>& o) const { return stats == o.stats; }
+};
+
+}  // namespace tophash::testing
