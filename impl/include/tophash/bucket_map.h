@@ -208,7 +208,7 @@ class BucketMap {
     swap(oldbuckets_, other.oldbuckets_);
     swap(nevacuate_, other.nevacuate_);
     swap(rng_, other.rng_);
-    swap(live_iters_, other.live_iters_);
+    // live_iters_ stays: iterators count against the object they were made on.
     swap(hash_, other.hash_);
     swap(eq_, other.eq_);
     swap(alloc_, other.alloc_);

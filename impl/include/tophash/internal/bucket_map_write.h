@@ -201,12 +201,9 @@ void TOPHASH_MAP::clear() noexcept {
 // (too many overflow buckets) grow to the same size.
 TOPHASH_MAP_TEMPLATE
 void TOPHASH_MAP::hash_grow() {
-  std::uint8_t bigger = 1;
-  if (!over_load_factor(count_ + 1, B_)) {
-    bigger = 0;
-    set_flags(kSameSizeGrow);
-  }
-  Array* fresh = Array::create(static_cast<std::uint8_t>(B_ + bigger), alloc_);
+  const std::uint8_t bigger = over_load_factor(count_ + 1, B_) ? 1 : 0;
+  Array* fresh = Array::create(static_cast<std::uint8_t>(B_ + bigger), alloc_);  // may throw: nothing changed yet
+  if (bigger == 0) set_flags(kSameSizeGrow);
   // An iterator on the current array is now an iterator on the old one.
   std::uint8_t f = flags();
   clear_flags(kIterator | kOldIterator);
@@ -428,13 +425,11 @@ void TOPHASH_MAP::steal(BucketMap& other) noexcept {
   buckets_ = other.buckets_;
   oldbuckets_ = other.oldbuckets_;
   nevacuate_ = other.nevacuate_;
-  live_iters_ = 0;
   other.count_ = 0;
   other.flags_.store(0, std::memory_order_relaxed);
   other.B_ = 0;
   other.noverflow_ = other.nevacuate_ = 0;
   other.buckets_ = other.oldbuckets_ = nullptr;
-  other.live_iters_ = 0;
 }
 
 // Visits every live entry once, in bucket order, without an iterator.
