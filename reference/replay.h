@@ -1,5 +1,6 @@
-// reference/replay.h: runs a trace Program on BucketMap<uint64_t, uint64_t>
-// with pinned hashes and produces the output the trace spec defines.
+// reference/replay.h: runs a trace Program on BucketMap and produces the
+// output the trace spec defines: u64 keys with pinned hashes in the core
+// language, any key type and hash mode with the extensions (trace.h).
 #pragma once
 
 #include <cstdint>

@@ -1,6 +1,9 @@
 #include "trace.h"
 
+#include <bit>
 #include <charconv>
+#include <cmath>
+#include <limits>
 #include <unordered_set>
 
 namespace tophash::trace {
@@ -13,11 +16,89 @@ std::uint32_t Program::iter_index(std::string_view name) {
   return static_cast<std::uint32_t>(iter_names.size() - 1);
 }
 
+std::uint32_t Program::string_index(std::string_view s) {
+  // Linear: programs hold few distinct strings, and fuzz decoding interns
+  // through its own table (decode.cc).
+  for (std::uint32_t i = 0; i < strings.size(); ++i) {
+    if (strings[i] == s) return i;
+  }
+  strings.emplace_back(s);
+  return static_cast<std::uint32_t>(strings.size() - 1);
+}
+
+void Program::clear() {
+  config = Config{};
+  ops.clear();
+  iter_names.clear();
+  strings.clear();
+}
+
+bool Program::same_as(const Program& o) const {
+  if (!(config == o.config) || ops.size() != o.ops.size()) return false;
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    const Op& x = ops[i];
+    const Op& y = o.ops[i];
+    if (x.kind != y.kind) return false;
+    if (print_op(*this, x) != print_op(o, y)) return false;
+  }
+  return true;
+}
+
+const char* key_type_name(KeyType k) {
+  switch (k) {
+    case KeyType::kU64: return "u64";
+    case KeyType::kString: return "string";
+    case KeyType::kDouble: return "double";
+    case KeyType::kCounted: return "counted";
+  }
+  return "?";
+}
+
+std::string format_double(double d) {
+  if (std::isnan(d)) return std::signbit(d) ? "-nan" : "nan";
+  char buf[64];
+  auto r = std::to_chars(buf, buf + sizeof buf, d);
+  return std::string(buf, r.ptr);
+}
+
+std::string quote_string(std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c <= 0x20 || c >= 0x7f) {  // space too: a literal is one token
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out + "\"";
+}
+
 namespace {
 
-struct Failure {
-  std::string what;
-};
+std::string literal(const Program& p, std::uint64_t repr, bool is_key) {
+  switch (p.config.keys) {
+    case KeyType::kU64:
+    case KeyType::kCounted: return std::to_string(repr);
+    case KeyType::kDouble:
+      if (is_key) return format_double(std::bit_cast<double>(repr));
+      return std::to_string(repr);
+    case KeyType::kString: return repr < p.strings.size() ? quote_string(p.strings[repr]) : "\"?\"";
+  }
+  return "?";
+}
+
+}  // namespace
+
+std::string key_literal(const Program& p, std::uint64_t repr) { return literal(p, repr, true); }
+std::string value_literal(const Program& p, std::uint64_t repr) { return literal(p, repr, false); }
+
+namespace {
 
 bool parse_decimal(std::string_view s, std::uint64_t& out) {
   if (s.empty() || s.size() > 20) return false;
@@ -39,6 +120,62 @@ bool parse_hash(std::string_view s, std::uint64_t& out) {
   return ec == std::errc() && ptr == digits.data() + digits.size();
 }
 
+// A double literal: what format_double prints (and any other decimal
+// form from_chars reads). NaNs are canonical quiet NaNs, keeping the sign.
+bool parse_double(std::string_view s, std::uint64_t& bits) {
+  if (s.empty() || s.size() > 64) return false;
+  if (s == "nan" || s == "-nan") {
+    double d = std::numeric_limits<double>::quiet_NaN();
+    bits = std::bit_cast<std::uint64_t>(s[0] == '-' ? -d : d);
+    return true;
+  }
+  for (char c : s) {  // decimal forms only (from_chars also reads nan(...) and hex-free "infinity")
+    bool ok = (c >= '0' && c <= '9') || c == '.' || c == '-' || c == 'e' || c == 'E' || c == '+' ||
+              c == 'i' || c == 'n' || c == 'f';
+    if (!ok) return false;
+  }
+  double d = 0;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), d);
+  if (ec != std::errc() || ptr != s.data() + s.size() || std::isnan(d)) return false;
+  bits = std::bit_cast<std::uint64_t>(d);
+  return true;
+}
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// A quoted string literal, the whole token.
+bool parse_string(std::string_view s, std::string& out) {
+  if (s.size() < 2 || s.front() != '"' || s.back() != '"') return false;
+  out.clear();
+  for (std::size_t i = 1; i + 1 < s.size(); ++i) {
+    char c = s[i];
+    if (c == '"') return false;
+    if (c != '\\') {
+      out += c;
+      continue;
+    }
+    if (i + 2 >= s.size()) return false;
+    char e = s[++i];
+    if (e == '"' || e == '\\') {
+      out += e;
+    } else if (e == 'x') {
+      if (i + 3 >= s.size()) return false;
+      int hi = hex_digit(s[i + 1]), lo = hex_digit(s[i + 2]);
+      if (hi < 0 || lo < 0) return false;
+      out += static_cast<char>(hi * 16 + lo);
+      i += 2;
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
 std::string clip(std::string_view s) {
   std::string out;
   for (char c : s.substr(0, 40)) out += (c >= 0x20 && c < 0x7f) ? c : '?';
@@ -46,68 +183,150 @@ std::string clip(std::string_view s) {
   return out;
 }
 
+// Splits a line at single spaces. A token that starts with '"' runs to its
+// closing quote (string literals may hold escaped quotes).
+std::optional<std::string> tokenize(std::string_view line, std::vector<std::string_view>& tok) {
+  tok.clear();
+  std::size_t pos = 0;
+  for (;;) {
+    std::size_t end;
+    if (pos < line.size() && line[pos] == '"') {
+      end = pos + 1;
+      while (end < line.size() && line[end] != '"') end += line[end] == '\\' ? 2 : 1;
+      if (end >= line.size()) return "unterminated string literal";
+      ++end;
+      if (end < line.size() && line[end] != ' ') return "a string literal must be followed by a space or the end of the line";
+    } else {
+      end = line.find(' ', pos);
+      if (end == std::string_view::npos) end = line.size();
+    }
+    std::string_view t = line.substr(pos, end - pos);
+    if (t.empty()) return "tokens must be separated by single spaces";
+    tok.push_back(t);
+    if (end == line.size()) return std::nullopt;
+    pos = end + 1;
+    if (pos == line.size()) return "tokens must be separated by single spaces";
+  }
+}
+
+// Pins are per key as the map sees keys: -0 and +0 are one key.
+std::uint64_t pin_repr(KeyType k, std::uint64_t repr) {
+  if (k == KeyType::kDouble && repr == (std::uint64_t{1} << 63)) return 0;
+  return repr;
+}
+
+bool is_nan_repr(KeyType k, std::uint64_t repr) {
+  return k == KeyType::kDouble && std::isnan(std::bit_cast<double>(repr));
+}
+
 class LineParser {
  public:
-  LineParser(Program& p, std::unordered_set<std::uint64_t>& pinned, std::unordered_set<std::uint32_t>& declared)
-      : p_(p), pinned_(pinned), declared_(declared) {}
+  explicit LineParser(Program& p) : p_(p) {}
 
   // Parses one non-blank, non-comment line; returns an error text or nothing.
-  std::optional<std::string> parse(std::string_view line, std::uint32_t lineno, bool first_op) {
-    std::vector<std::string_view> tok;
-    std::size_t start = 0;
-    for (;;) {
-      std::size_t sp = line.find(' ', start);
-      std::string_view t = line.substr(start, sp == std::string_view::npos ? std::string_view::npos : sp - start);
-      if (t.empty()) return "tokens must be separated by single spaces";
-      tok.push_back(t);
-      if (sp == std::string_view::npos) break;
-      start = sp + 1;
-    }
-    const std::string_view name = tok[0];
+  std::optional<std::string> parse(std::string_view line, std::uint32_t lineno) {
+    if (auto e = tokenize(line, tok_)) return e;
+    const std::string_view name = tok_[0];
     Op op{OpKind::kLen};
     op.line = lineno;
     auto arity = [&](std::size_t n) -> std::optional<std::string> {
-      if (tok.size() != n + 1) {
-        return "'" + std::string(name) + "' takes " + std::to_string(n) + " argument" + (n == 1 ? "" : "s") +
-               ", got " + std::to_string(tok.size() - 1);
+      if (tok_.size() != n + 1) {
+        return "'" + clip(name) + "' takes " + std::to_string(n) + " argument" + (n == 1 ? "" : "s") + ", got " +
+               std::to_string(tok_.size() - 1);
       }
       return std::nullopt;
     };
     auto number = [&](std::size_t i, std::uint64_t& out, const char* what) -> std::optional<std::string> {
-      if (!parse_decimal(tok[i], out)) {
-        return std::string("bad ") + what + " '" + clip(tok[i]) + "' (want an unsigned 64-bit decimal integer)";
+      if (!parse_decimal(tok_[i], out)) {
+        return std::string("bad ") + what + " '" + clip(tok_[i]) + "' (want an unsigned 64-bit decimal integer)";
       }
       return std::nullopt;
     };
+    auto typed = [&](std::size_t i, std::uint64_t& out, const char* what, bool is_key) -> std::optional<std::string> {
+      const KeyType k = p_.config.keys;
+      if (k == KeyType::kU64 || k == KeyType::kCounted || (k == KeyType::kDouble && !is_key)) {
+        return number(i, out, what);
+      }
+      if (k == KeyType::kDouble) {
+        if (!parse_double(tok_[i], out)) {
+          return std::string("bad ") + what + " '" + clip(tok_[i]) + "' (want a decimal number, nan or inf)";
+        }
+        return std::nullopt;
+      }
+      if (!parse_string(tok_[i], scratch_)) {
+        return std::string("bad ") + what + " '" + clip(tok_[i]) + "' (want a quoted string, escapes \\\" \\\\ \\xHH)";
+      }
+      out = p_.string_index(scratch_);
+      return std::nullopt;
+    };
     auto pinned_key = [&](std::size_t i) -> std::optional<std::string> {
-      if (auto e = number(i, op.a, "key")) return e;
-      if (!pinned_.count(op.a)) return "key " + std::to_string(op.a) + " has no pinned hash (add 'hash " +
-                                       std::to_string(op.a) + " 0x...' before it)";
+      if (auto e = typed(i, op.a, "key", true)) return e;
+      if (p_.config.hashing == HashMode::kPinned && !is_nan_repr(p_.config.keys, op.a) &&
+          !pinned_.count(pin_repr(p_.config.keys, op.a))) {
+        std::string k = key_literal(p_, op.a);
+        return "key " + k + " has no pinned hash (add 'hash " + k + " 0x...' before it)";
+      }
       return std::nullopt;
     };
     auto declared_iter = [&](std::size_t i) -> std::optional<std::string> {
       for (std::uint32_t k = 0; k < p_.iter_names.size(); ++k) {
-        if (p_.iter_names[k] == tok[i] && declared_.count(k)) {
+        if (p_.iter_names[k] == tok_[i] && declared_.count(k)) {
           op.iter = k;
           return std::nullopt;
         }
       }
-      return "iterator '" + clip(tok[i]) + "' was not declared (use 'iter " + clip(tok[i]) + " START OFFSET')";
+      return "iterator '" + clip(tok_[i]) + "' was not declared (use 'iter " + clip(tok_[i]) + " START OFFSET')";
     };
     std::optional<std::string> err;
+    if (name == "keys" || name == "hashing") {
+      if (!p_.ops.empty()) return "'" + std::string(name) + "' must come before every operation";
+      if (name == "keys") {
+        if (seen_keys_) return std::string("'keys' given twice");
+        if ((err = arity(1))) return err;
+        seen_keys_ = true;
+        const std::string_view t = tok_[1];
+        if (t == "u64") p_.config.keys = KeyType::kU64;
+        else if (t == "string") p_.config.keys = KeyType::kString;
+        else if (t == "double") p_.config.keys = KeyType::kDouble;
+        else if (t == "counted") p_.config.keys = KeyType::kCounted;
+        else return "unknown key type '" + clip(t) + "' (want u64, string, double or counted)";
+        return std::nullopt;
+      }
+      if (seen_hashing_) return std::string("'hashing' given twice");
+      seen_hashing_ = true;
+      const std::string_view t = tok_.size() > 1 ? tok_[1] : std::string_view();
+      if (t == "pinned") {
+        if ((err = arity(1))) return err;
+        p_.config.hashing = HashMode::kPinned;
+      } else if (t == "real") {
+        if ((err = arity(2)) || (err = number(2, p_.config.seed, "seed"))) return err;
+        p_.config.hashing = HashMode::kReal;
+      } else if (t == "tiny") {
+        std::uint64_t n = 0;
+        if ((err = arity(3)) || (err = number(2, n, "tiny count")) || (err = number(3, p_.config.seed, "seed"))) {
+          return err;
+        }
+        if (n == 0 || n > kMaxTiny) return "tiny count " + std::to_string(n) + " out of range (1 to 65536)";
+        p_.config.hashing = HashMode::kTiny;
+        p_.config.tiny = static_cast<std::uint32_t>(n);
+      } else {
+        return "unknown hashing '" + clip(t) + "' (want pinned, real SEED or tiny N SEED)";
+      }
+      return std::nullopt;
+    }
     if (name == "hint") {
       op.kind = OpKind::kHint;
       if ((err = arity(1)) || (err = number(1, op.a, "hint"))) return err;
-      if (!first_op) return std::string("'hint' must be the first operation");
+      if (!p_.ops.empty()) return std::string("'hint' must be the first operation");
       if (op.a > kMaxHint) return "hint " + std::to_string(op.a) + " out of range (must be below 2^31)";
     } else if (name == "hash") {
       op.kind = OpKind::kPin;
-      if ((err = arity(2)) || (err = number(1, op.a, "key"))) return err;
-      if (!parse_hash(tok[2], op.b)) return "bad hash '" + clip(tok[2]) + "' (want 0x and 16 hex digits)";
-      pinned_.insert(op.a);
+      if ((err = arity(2)) || (err = typed(1, op.a, "key", true))) return err;
+      if (!parse_hash(tok_[2], op.b)) return "bad hash '" + clip(tok_[2]) + "' (want 0x and 16 hex digits)";
+      pinned_.insert(pin_repr(p_.config.keys, op.a));
     } else if (name == "put") {
       op.kind = OpKind::kPut;
-      if ((err = arity(2)) || (err = pinned_key(1)) || (err = number(2, op.b, "value"))) return err;
+      if ((err = arity(2)) || (err = pinned_key(1)) || (err = typed(2, op.b, "value", false))) return err;
     } else if (name == "del" || name == "get") {
       op.kind = name == "del" ? OpKind::kDel : OpKind::kGet;
       if ((err = arity(1)) || (err = pinned_key(1))) return err;
@@ -118,10 +337,10 @@ class LineParser {
     } else if (name == "iter") {
       op.kind = OpKind::kIter;
       if ((err = arity(3)) || (err = number(2, op.b, "start")) || (err = number(3, op.c, "offset"))) return err;
-      op.iter = p_.iter_index(tok[1]);
+      op.iter = p_.iter_index(tok_[1]);
       declared_.insert(op.iter);
-    } else if (name == "next" || name == "close") {
-      op.kind = name == "next" ? OpKind::kNext : OpKind::kClose;
+    } else if (name == "next" || name == "close" || name == "drain") {
+      op.kind = name == "next" ? OpKind::kNext : name == "close" ? OpKind::kClose : OpKind::kDrain;
       if ((err = arity(1)) || (err = declared_iter(1))) return err;
     } else if (name == "reserve") {
       op.kind = OpKind::kReserve;
@@ -136,20 +355,20 @@ class LineParser {
 
  private:
   Program& p_;
-  std::unordered_set<std::uint64_t>& pinned_;
-  std::unordered_set<std::uint32_t>& declared_;
+  std::unordered_set<std::uint64_t> pinned_;
+  std::unordered_set<std::uint32_t> declared_;
+  std::vector<std::string_view> tok_;
+  std::string scratch_;
+  bool seen_keys_ = false, seen_hashing_ = false;
 };
 
 }  // namespace
 
 ParseResult parse_trace(std::string_view text) {
   ParseResult r;
-  std::unordered_set<std::uint64_t> pinned;
-  std::unordered_set<std::uint32_t> declared;
-  LineParser lp(r.program, pinned, declared);
+  LineParser lp(r.program);
   std::uint32_t lineno = 0;
   std::size_t pos = 0;
-  bool first_op = true;
   while (pos < text.size()) {
     std::size_t nl = text.find('\n', pos);
     std::string_view line = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
@@ -161,18 +380,17 @@ ParseResult parse_trace(std::string_view text) {
       r.error = ParseError{lineno, "line contains a NUL byte"};
       return r;
     }
-    if (auto err = lp.parse(line, lineno, first_op)) {
+    if (auto err = lp.parse(line, lineno)) {
       r.error = ParseError{lineno, *err};
       return r;
     }
-    first_op = false;
   }
   return r;
 }
 
 std::string print_op(const Program& p, const Op& op) {
   auto n = [](std::uint64_t v) { return std::to_string(v); };
-  auto id = [&]() -> const std::string& { return p.iter_names.at(op.iter); };
+  auto id = [&]() -> std::string { return op.iter < p.iter_names.size() ? p.iter_names[op.iter] : "?"; };
   switch (op.kind) {
     case OpKind::kHint: return "hint " + n(op.a);
     case OpKind::kPin: {
@@ -182,11 +400,11 @@ std::string print_op(const Program& p, const Op& op) {
       buf[1] = 'x';
       for (int i = 0; i < 16; ++i) buf[2 + i] = kHex[(op.b >> (60 - 4 * i)) & 15];
       buf[18] = 0;
-      return "hash " + n(op.a) + " " + buf;
+      return "hash " + key_literal(p, op.a) + " " + buf;
     }
-    case OpKind::kPut: return "put " + n(op.a) + " " + n(op.b);
-    case OpKind::kDel: return "del " + n(op.a);
-    case OpKind::kGet: return "get " + n(op.a);
+    case OpKind::kPut: return "put " + key_literal(p, op.a) + " " + value_literal(p, op.b);
+    case OpKind::kDel: return "del " + key_literal(p, op.a);
+    case OpKind::kGet: return "get " + key_literal(p, op.a);
     case OpKind::kLen: return "len";
     case OpKind::kClear: return "clear";
     case OpKind::kIter: return "iter " + id() + " " + n(op.b) + " " + n(op.c);
@@ -195,17 +413,33 @@ std::string print_op(const Program& p, const Op& op) {
     case OpKind::kReserve: return "reserve " + n(op.a);
     case OpKind::kShrinkToFit: return "shrink_to_fit";
     case OpKind::kClose: return "close " + id();
+    case OpKind::kDrain: return "drain " + id();
   }
   return "?";
 }
 
-std::string print_trace(const Program& p) {
+std::string print_header(const Program& p) {
   std::string out;
-  for (const Op& op : p.ops) {
-    out += print_op(p, op);
+  if (p.config.keys != KeyType::kU64) out += std::string("keys ") + key_type_name(p.config.keys) + "\n";
+  switch (p.config.hashing) {
+    case HashMode::kPinned: break;
+    case HashMode::kReal: out += "hashing real " + std::to_string(p.config.seed) + "\n"; break;
+    case HashMode::kTiny:
+      out += "hashing tiny " + std::to_string(p.config.tiny) + " " + std::to_string(p.config.seed) + "\n";
+      break;
+  }
+  return out;
+}
+
+std::string print_trace(const Program& p, std::size_t n) {
+  std::string out = print_header(p);
+  for (std::size_t i = 0; i < n && i < p.ops.size(); ++i) {
+    out += print_op(p, p.ops[i]);
     out += '\n';
   }
   return out;
 }
+
+std::string print_trace(const Program& p) { return print_trace(p, p.ops.size()); }
 
 }  // namespace tophash::trace

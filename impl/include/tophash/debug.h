@@ -46,13 +46,17 @@ struct BucketMapAccess {
   template <class M, class K>
   static bool is_nan(const M& m, const K& k) { return m.key_is_nan(k); }
 
-  // An iterator's view: the arrays it holds, so a checker can confirm none is freed.
+  // An iterator's view: the arrays it holds (it.buckets and the array it
+  // stands in), so a checker can confirm none is freed, and the B it
+  // snapshot.
   template <class It>
-  static const void* iter_snapshot(const It& it) { return it.snapshot_; }
+  static const auto* iter_snapshot(const It& it) { return it.snapshot_; }
   template <class It>
-  static const void* iter_owner(const It& it) { return it.owner_; }
+  static const auto* iter_owner(const It& it) { return it.owner_; }
   template <class It>
   static bool iter_walking(const It& it) { return it.walking_; }
+  template <class It>
+  static std::uint8_t iter_B(const It& it) { return it.B_; }
 };
 
 }  // namespace tophash::debug

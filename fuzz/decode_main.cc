@@ -1,0 +1,88 @@
+// fuzz-decode: prints the Program a fuzz input decodes to, as a trace.
+//
+//   fuzz-decode TARGET FILE...          print each file's trace
+//   fuzz-decode --check TARGET PATH...  for every file (a directory stands
+//                                       for the files in it): the printed
+//                                       trace parses back to the same
+//                                       program and passes the lockstep
+//                                       checks (exit 1 if not)
+//
+// TARGET is a fuzz target name (fuzz/targets.h); for "trace" the input is
+// already a trace and is printed as parsed.
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <vector>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "executor.h"
+#include "targets.h"
+#include "trace.h"
+
+int main(int argc, char** argv) {
+  using namespace tophash;
+  int i = 1;
+  bool check = false;
+  if (i < argc && std::strcmp(argv[i], "--check") == 0) {
+    check = true;
+    ++i;
+  }
+  if (argc - i < 2) {
+    std::fprintf(stderr, "usage: fuzz-decode [--check] TARGET FILE...\n");
+    return 2;
+  }
+  const std::string target = argv[i++];
+  const auto opt = fuzz::options_for(target);
+  if (!opt && target != "trace") {
+    std::fprintf(stderr, "fuzz-decode: unknown target '%s'\n", target.c_str());
+    return 2;
+  }
+  std::vector<std::string> files;
+  for (; i < argc; ++i) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    if (fs::is_directory(argv[i], ec)) {
+      for (const auto& e : fs::directory_iterator(argv[i])) {
+        const std::string name = e.path().filename().string();
+        if (e.is_regular_file() && name.find('.') == std::string::npos) files.push_back(e.path().string());
+      }
+    } else {
+      files.push_back(argv[i]);
+    }
+  }
+  std::sort(files.begin(), files.end());
+  int bad = 0;
+  for (const std::string& file : files) {
+    std::ifstream f(file, std::ios::binary);
+    if (!f) {
+      std::fprintf(stderr, "fuzz-decode: cannot open %s\n", file.c_str());
+      return 2;
+    }
+    std::stringstream ss;
+    ss << f.rdbuf();
+    const std::string bytes = ss.str();
+    trace::Program p = opt ? reference::decode(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size(), *opt)
+                           : trace::parse_trace(bytes).program;
+    const std::string text = trace::print_trace(p);
+    if (!check) {
+      std::fputs(text.c_str(), stdout);
+      continue;
+    }
+    const trace::ParseResult back = trace::parse_trace(text);
+    if (back.error || !back.program.same_as(p)) {
+      std::fprintf(stderr, "%s: the printed trace does not parse back to the same program\n", file.c_str());
+      ++bad;
+      continue;
+    }
+    const reference::Verdict v = reference::execute(back.program);
+    if (!v.ok()) {
+      std::fprintf(stderr, "%s:\n%s", file.c_str(), reference::describe(back.program, v).c_str());
+      ++bad;
+    }
+  }
+  if (check) std::printf("fuzz-decode: %d of %zu inputs failed\n", bad, files.size());
+  return bad == 0 ? 0 : 1;
+}

@@ -1,0 +1,45 @@
+// fuzz/targets.h: the fuzz targets by name and how each decodes its bytes.
+// Shared by the libFuzzer entry points and fuzz-decode, so a crash input
+// always decodes to the same Program the target ran.
+#pragma once
+
+#include <optional>
+#include <string_view>
+
+#include "decode.h"
+
+namespace tophash::fuzz {
+
+// nullopt for the trace target (text, not bytes) and unknown names.
+inline std::optional<reference::DecodeOptions> options_for(std::string_view target) {
+  using trace::KeyType;
+  reference::DecodeOptions o;
+  if (target == "u64_real") {
+    o.keys = KeyType::kU64;
+  } else if (target == "u64_tiny") {
+    o.keys = KeyType::kU64;
+    o.real_hash = false;
+    o.tiny_hash = true;
+  } else if (target == "string") {
+    o.keys = KeyType::kString;
+    o.tiny_hash = true;
+  } else if (target == "double") {
+    o.keys = KeyType::kDouble;
+    o.tiny_hash = true;
+  } else if (target == "counted") {
+    o.keys = KeyType::kCounted;
+    o.tiny_hash = true;
+  } else if (target == "iter") {
+    o.keys = KeyType::kU64;
+    o.tiny_hash = true;
+    o.iteration_heavy = true;
+  } else {
+    return std::nullopt;
+  }
+  return o;
+}
+
+inline constexpr std::string_view kTargets[] = {"u64_real", "u64_tiny", "string", "double",
+                                                "counted",  "iter",     "trace"};
+
+}  // namespace tophash::fuzz

@@ -1,0 +1,80 @@
+#include "iter_oracle.h"
+
+namespace tophash::reference {
+
+void IterOracle::start(const Model& m) {
+  started_ = true;
+  must_.reserve(m.entries().size());
+  for (const auto& [id, e] : m.entries()) must_.insert(id);
+  for (std::uint64_t v : m.nan_values()) ++nan_must_[v];
+  if (m.size() == 0) ended_ = true;  // at its end at once and for good
+}
+
+void IterOracle::on_erase(std::uint64_t id) {
+  must_.erase(id);
+  yielded_.erase(id);  // if it comes back, it is a new entry
+}
+
+void IterOracle::on_put_nan(std::uint64_t value) { ++nan_other_[value]; }
+
+void IterOracle::on_clear(const Model& m) {
+  for (const auto& [id, e] : m.entries()) cleared_.insert(id);
+  if (!m.nan_values().empty()) cleared_nan_ = true;
+  must_.clear();
+  yielded_.clear();
+  nan_must_.clear();
+  nan_other_.clear();
+}
+
+bool IterOracle::yield(std::uint64_t id, std::uint64_t key, std::uint64_t value, bool value_ok, bool nan,
+                       const Model& m, const Format& fmt) {
+  if (nan) {
+    if (take(nan_must_, value) || take(nan_other_, value)) return false;
+    if (cleared_nan_) return true;
+    fail("iteration: NaN yielded too often", "a NaN entry with value " + std::to_string(value) +
+                                                 " was yielded more often than such entries were in the map");
+  }
+  if (!yielded_.insert(id).second) {
+    if (cleared_.count(id)) return true;
+    fail("iteration: yielded twice", "key " + fmt(id) + " was yielded twice without being deleted in between");
+  }
+  must_.erase(id);
+  const ModelEntry* e = m.get(id, false);
+  if (e == nullptr) {
+    if (cleared_.count(id)) return true;
+    fail("iteration: yielded a key not in the map",
+         "key " + fmt(id) + " was yielded but is not in the map (never added, or deleted before it was reached)");
+  }
+  if (!value_ok || e->value != value) {
+    if (cleared_.count(id)) return true;
+    fail("iteration: wrong value", "key " + fmt(id) + " was yielded with a value that is not its current one");
+  }
+  if (e->key != key) {
+    fail("iteration: wrong key", "key " + fmt(id) + " was yielded as " + fmt(key) + " but was last put as " +
+                                     fmt(e->key));
+  }
+  return false;
+}
+
+void IterOracle::end(const Format& fmt) {
+  ended_ = true;
+  if (!must_.empty()) {
+    fail("iteration: key never yielded", "key " + fmt(*must_.begin()) + " (and " + std::to_string(must_.size() - 1) +
+                                             " more) was in the map from start to end but never yielded");
+  }
+  for (const auto& [v, n] : nan_must_) {
+    if (n != 0) {
+      fail("iteration: key never yielded",
+           "a NaN entry with value " + std::to_string(v) + " was in the map from start to end but never yielded");
+    }
+  }
+}
+
+bool IterOracle::take(std::unordered_map<std::uint64_t, std::size_t>& bag, std::uint64_t v) {
+  auto it = bag.find(v);
+  if (it == bag.end() || it->second == 0) return false;
+  --it->second;
+  return true;
+}
+
+}  // namespace tophash::reference

@@ -1,0 +1,139 @@
+// reference/keys.h: what each key type of the op language means in C++:
+// the map's key and value types, how an Op's reprs (trace.h) become keys
+// and values, how keys read back from the map become reprs again (for the
+// model and the iteration oracle), and the hash a Program asks for.
+#pragma once
+
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "counted.h"
+#include "tophash/hash.h"
+#include "trace.h"
+
+namespace tophash::reference {
+
+// String reprs by content: the inverse of Program::strings.
+class Interner {
+ public:
+  explicit Interner(const trace::Program& p) {
+    index_.reserve(p.strings.size());
+    for (std::uint32_t i = 0; i < p.strings.size(); ++i) index_.emplace(p.strings[i], i);
+  }
+  // false for a string the program never named.
+  bool find(std::string_view s, std::uint64_t& repr) const {
+    auto it = index_.find(s);
+    if (it == index_.end()) return false;
+    repr = it->second;
+    return true;
+  }
+
+ private:
+  std::unordered_map<std::string_view, std::uint32_t> index_;
+};
+
+template <trace::KeyType T>
+struct KeyOps;
+
+// Shared by the integer-like key types.
+struct IdKeyOps {
+  static constexpr bool may_be_nan(std::uint64_t) { return false; }
+  static constexpr std::uint64_t identity(std::uint64_t r) { return r; }  // the model's key
+};
+
+template <>
+struct KeyOps<trace::KeyType::kU64> : IdKeyOps {
+  using K = std::uint64_t;
+  using V = std::uint64_t;
+  static K key(const trace::Program&, std::uint64_t r) { return r; }
+  static V value(const trace::Program&, std::uint64_t r) { return r; }
+  static bool key_repr(const Interner&, const K& k, std::uint64_t& r) { return r = k, true; }
+  static std::uint64_t value_repr(const trace::Program&, const Interner&, const V& v, bool& ok) {
+    return ok = true, v;
+  }
+  static bool is_nan(const K&) { return false; }
+};
+
+template <>
+struct KeyOps<trace::KeyType::kCounted> : IdKeyOps {
+  using K = CountedKey;
+  using V = CountedValue;
+  static K key(const trace::Program&, std::uint64_t r) { return K(r); }
+  static V value(const trace::Program&, std::uint64_t r) { return V(r); }
+  static bool key_repr(const Interner&, const K& k, std::uint64_t& r) { return r = k.id(), true; }
+  static std::uint64_t value_repr(const trace::Program&, const Interner&, const V& v, bool& ok) {
+    ok = !v.hollow();  // a moved-from value is never what a lookup should find
+    return v.id();
+  }
+  static bool is_nan(const K&) { return false; }
+};
+
+template <>
+struct KeyOps<trace::KeyType::kDouble> {
+  using K = double;
+  using V = std::uint64_t;
+  static K key(const trace::Program&, std::uint64_t r) { return std::bit_cast<double>(r); }
+  static V value(const trace::Program&, std::uint64_t r) { return r; }
+  static bool key_repr(const Interner&, const K& k, std::uint64_t& r) { return r = std::bit_cast<std::uint64_t>(k), true; }
+  static std::uint64_t value_repr(const trace::Program&, const Interner&, const V& v, bool& ok) {
+    return ok = true, v;
+  }
+  static bool is_nan(const K& k) { return std::isnan(k); }
+  static bool may_be_nan(std::uint64_t r) { return std::isnan(std::bit_cast<double>(r)); }
+  // -0 and +0 are one key (the stored one is whichever was put last).
+  static std::uint64_t identity(std::uint64_t r) { return r == (std::uint64_t{1} << 63) ? 0 : r; }
+};
+
+template <>
+struct KeyOps<trace::KeyType::kString> : IdKeyOps {
+  using K = std::string;
+  using V = std::string;
+  static K key(const trace::Program& p, std::uint64_t r) { return p.strings[r]; }
+  static V value(const trace::Program& p, std::uint64_t r) { return p.strings[r]; }
+  static bool key_repr(const Interner& in, const K& k, std::uint64_t& r) { return in.find(k, r); }
+  static std::uint64_t value_repr(const trace::Program&, const Interner& in, const V& v, bool& ok) {
+    std::uint64_t r = ~std::uint64_t{0};
+    ok = in.find(v, r);
+    return r;
+  }
+  static bool is_nan(const K&) { return false; }
+};
+
+// The hash a Program asks for (trace.h HashMode), as BucketMap's Hash.
+template <trace::KeyType T>
+struct ProgramHash {
+  using Ops = KeyOps<T>;
+  using K = typename Ops::K;
+  using Pins = std::unordered_map<std::uint64_t, std::uint64_t>;  // key identity -> hash
+
+  trace::HashMode mode = trace::HashMode::kReal;
+  std::uint32_t tiny = 1;
+  const Pins* pins = nullptr;
+  const Interner* interner = nullptr;
+
+  std::uint64_t operator()(const K& k, std::uint64_t seed) const noexcept {
+    switch (mode) {
+      case trace::HashMode::kReal: return real(k, seed);
+      case trace::HashMode::kTiny:
+        // Few distinct values, each still spread over all 64 bits (so the
+        // tophash and the bucket bits vary between the groups).
+        return hashing::hash_u64(real(k, 0) % tiny, seed);
+      case trace::HashMode::kPinned: {
+        std::uint64_t r = 0;
+        if (!Ops::key_repr(*interner, k, r)) return 0;
+        auto it = pins->find(Ops::identity(r));
+        return it == pins->end() ? 0 : it->second;  // the parser refuses unpinned keys
+      }
+    }
+    return 0;
+  }
+
+ private:
+  static std::uint64_t real(const K& k, std::uint64_t seed) noexcept { return Hasher<K>{}(k, seed); }
+};
+
+}  // namespace tophash::reference

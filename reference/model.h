@@ -1,0 +1,37 @@
+// reference/model.h: what the map should hold, by the book: a
+// std::unordered_map from key identity (keys.h: -0 and +0 are one key) to
+// the key as last put and its value, plus the NaN entries, which Go keeps
+// apart in effect: every put of NaN adds one that no get or delete finds.
+// Keys and values are reprs (trace.h), so the model owns no objects of the
+// types under test and cannot disturb their counts.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <unordered_map>
+#include <vector>
+
+namespace tophash::reference {
+
+struct ModelEntry {
+  std::uint64_t key;    // exact repr as last put (for doubles: -0 or +0)
+  std::uint64_t value;  // value repr
+};
+
+class Model {
+ public:
+  // m[key] = value. Returns true when the key was added.
+  bool put(std::uint64_t id, std::uint64_t key, std::uint64_t value, bool nan);
+  std::size_t erase(std::uint64_t id, bool nan);
+  const ModelEntry* get(std::uint64_t id, bool nan) const;
+  std::size_t size() const { return entries_.size() + nan_values_.size(); }
+  void clear();
+  const std::unordered_map<std::uint64_t, ModelEntry>& entries() const { return entries_; }
+  const std::vector<std::uint64_t>& nan_values() const { return nan_values_; }
+
+ private:
+  std::unordered_map<std::uint64_t, ModelEntry> entries_;
+  std::vector<std::uint64_t> nan_values_;
+};
+
+}  // namespace tophash::reference
