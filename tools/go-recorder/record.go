@@ -1,0 +1,498 @@
+package main
+
+// The recorder: runs an op script against a real map[uint64]uint64 and
+// writes what the runtime did as a trace (with the runtime's hashes pinned
+// and the iterators' start bucket and offset filled in) and the output a
+// replayer must print for it.
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"reflect"
+	"strconv"
+	"strings"
+	"unsafe"
+)
+
+// maxB is the first B the recorder refuses: from B = 16 on Go counts
+// overflow buckets at random (incrnoverflow), which no trace can pin.
+const maxB = 16
+
+type lineError struct {
+	line int
+	msg  string
+}
+
+func (e *lineError) Error() string { return fmt.Sprintf("line %d: %s", e.line, e.msg) }
+
+// internalError means the runtime did not look the way the recorder
+// expects (a layout or invariant check failed): a recorder bug, not bad input.
+type internalError struct{ msg string }
+
+func (e *internalError) Error() string { return "internal: " + e.msg }
+
+func lerr(line int, f string, a ...any) error { return &lineError{line, fmt.Sprintf(f, a...)} }
+func ierr(f string, a ...any) error           { return &internalError{fmt.Sprintf(f, a...)} }
+
+type op struct {
+	line int
+	kind string
+	key  uint64
+	val  uint64
+	n    int
+	id   string
+}
+
+func parseU64(tok string) (uint64, bool) {
+	if tok == "" || tok[0] < '0' || tok[0] > '9' {
+		return 0, false
+	}
+	v, err := strconv.ParseUint(tok, 10, 64)
+	return v, err == nil
+}
+
+// parseScript reads an op script. With traceInput it also accepts a full
+// trace: hash lines are dropped and iter start/offset are ignored.
+func parseScript(r io.Reader, traceInput bool) ([]op, error) {
+	var ops []op
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 1<<16), 1<<20)
+	lineNo := 0
+	for sc.Scan() {
+		lineNo++
+		s := strings.TrimSpace(sc.Text())
+		if s == "" || s[0] == '#' {
+			continue
+		}
+		t := strings.Fields(s)
+		o := op{line: lineNo, kind: t[0]}
+		want := map[string]int{"hint": 2, "put": 3, "del": 2, "get": 2, "len": 1,
+			"clear": 1, "iter": 2, "next": 2, "dump": 1}
+		if traceInput {
+			if t[0] == "hash" {
+				if len(t) != 3 {
+					return nil, lerr(lineNo, "hash: want 2 arguments, got %d", len(t)-1)
+				}
+				continue
+			}
+			if t[0] == "iter" {
+				want["iter"] = 4
+			}
+		} else if t[0] == "hash" {
+			return nil, lerr(lineNo, "hash lines are not accepted in an op script (the recorder pins every key itself; use -trace-input to record a trace)")
+		}
+		n, known := want[t[0]]
+		if !known {
+			return nil, lerr(lineNo, "unknown operation %q", t[0])
+		}
+		if len(t) != n {
+			return nil, lerr(lineNo, "%s: want %d argument(s), got %d", t[0], n-1, len(t)-1)
+		}
+		switch t[0] {
+		case "hint":
+			if len(ops) != 0 {
+				return nil, lerr(lineNo, "hint is only allowed as the first operation")
+			}
+			v, ok := parseU64(t[1])
+			if !ok || v >= 1<<31 {
+				return nil, lerr(lineNo, "hint: bad size %q (want 0 <= N < 2^31)", t[1])
+			}
+			o.n = int(v)
+		case "put", "del", "get":
+			k, ok := parseU64(t[1])
+			if !ok {
+				return nil, lerr(lineNo, "%s: bad key %q", t[0], t[1])
+			}
+			o.key = k
+			if t[0] == "put" {
+				v, ok := parseU64(t[2])
+				if !ok {
+					return nil, lerr(lineNo, "put: bad value %q", t[2])
+				}
+				o.val = v
+			}
+		case "iter", "next":
+			o.id = t[1]
+			if t[0] == "iter" && len(t) == 4 {
+				if _, ok := parseU64(t[2]); !ok {
+					return nil, lerr(lineNo, "iter: bad start %q", t[2])
+				}
+				if _, ok := parseU64(t[3]); !ok {
+					return nil, lerr(lineNo, "iter: bad offset %q", t[3])
+				}
+			}
+		}
+		ops = append(ops, o)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("reading script: %v", err)
+	}
+	return ops, nil
+}
+
+type iterState struct {
+	id      string
+	it      *reflect.MapIter
+	declIdx int  // index of the `iter` line in the trace
+	stepped bool // mapiterinit has run (first Next)
+	ended   bool // Next returned false: print `end` from now on
+	// line of a clear of a non-empty map that happened while the
+	// iterator was open (0: none). Such an iterator is never stepped again.
+	poisonedBy int
+}
+
+type recorder struct {
+	m      map[uint64]uint64
+	h      *hmapView
+	mt     *maptypeView
+	seed   uint32 // hash0 the current pins were taken under
+	pinned map[uint64]bool
+	seen   []uint64 // every key ever named, in first-seen order
+	trace  []string
+	exp    strings.Builder
+	iters  map[string]*iterState
+	// every iterator ever declared, replaced ones included
+	declared []*iterState
+	// verifyEvery checks the map's invariants against the pins after every
+	// operation (always done at each dump).
+	verifyEvery bool
+	// stats for the caller
+	maxB     uint8
+	reseeds  int
+	midGrowD int // dumps taken while growing
+	growths  int // growths started (bigger or same size)
+	sameSize int // same-size growths started
+}
+
+// hintB is the B makemap chooses for a hint (used only to refuse hints
+// whose table would be outside the recordable range before allocating it).
+func hintB(n int) uint8 {
+	B := uint8(0)
+	for n > bucketCnt && uint64(n) > 13*((uint64(1)<<B)/2) {
+		B++
+	}
+	return B
+}
+
+func record(ops []op, verifyEvery bool) (*recorder, error) {
+	hint := 0
+	if len(ops) > 0 && ops[0].kind == "hint" {
+		hint = ops[0].n
+		if b := hintB(hint); b >= maxB {
+			return nil, lerr(ops[0].line, "hint %d makes B=%d; recorded traces must stay below B=%d", hint, b, maxB)
+		}
+		ops = ops[1:]
+	}
+	r := &recorder{
+		m:           make(map[uint64]uint64, hint),
+		mt:          mapType(),
+		pinned:      map[uint64]bool{},
+		iters:       map[string]*iterState{},
+		verifyEvery: verifyEvery,
+	}
+	r.h = header(r.m)
+	r.seed = r.h.hash0
+	r.emit(fmt.Sprintf("hint %d", hint))
+	if r.h.B >= maxB {
+		return nil, lerr(1, "hint %d made B=%d", hint, r.h.B)
+	}
+	r.maxB = r.h.B
+	for _, o := range ops {
+		if err := r.step(o); err != nil {
+			return nil, err
+		}
+	}
+	for _, st := range r.allIters() {
+		if !st.stepped {
+			r.trace[st.declIdx] = fmt.Sprintf("iter %s 0 0", st.id)
+		}
+	}
+	return r, nil
+}
+
+// allIters returns every iterator ever declared (replaced ones included),
+// so that never-stepped declarations get their `0 0`.
+func (r *recorder) allIters() []*iterState { return r.declared }
+
+func (r *recorder) emit(s string) int {
+	r.trace = append(r.trace, s)
+	return len(r.trace) - 1
+}
+
+func (r *recorder) pin(k uint64) {
+	r.emit(fmt.Sprintf("hash %d 0x%016x", k, hashKey(r.mt, k, r.h.hash0)))
+}
+
+func (r *recorder) step(o op) error {
+	if o.kind == "put" || o.kind == "del" || o.kind == "get" {
+		if !r.pinned[o.key] {
+			r.pinned[o.key] = true
+			r.seen = append(r.seen, o.key)
+			r.pin(o.key)
+		}
+	}
+	h := r.h
+	wasGrowing := h.oldbuckets != nil
+	switch o.kind {
+	case "hint":
+		return lerr(o.line, "hint is only allowed as the first operation")
+	case "put":
+		r.emit(fmt.Sprintf("put %d %d", o.key, o.val))
+		r.m[o.key] = o.val
+	case "del":
+		r.emit(fmt.Sprintf("del %d", o.key))
+		delete(r.m, o.key)
+	case "get":
+		r.emit(fmt.Sprintf("get %d", o.key))
+		if v, ok := r.m[o.key]; ok {
+			fmt.Fprintf(&r.exp, "get %d %d\n", o.key, v)
+		} else {
+			fmt.Fprintf(&r.exp, "get %d missing\n", o.key)
+		}
+	case "len":
+		r.emit("len")
+		fmt.Fprintf(&r.exp, "len %d\n", len(r.m))
+	case "clear":
+		r.emit("clear")
+		if len(r.m) != 0 {
+			for _, st := range r.iters {
+				if st.stepped && !st.ended && st.poisonedBy == 0 {
+					st.poisonedBy = o.line
+				}
+			}
+		}
+		before := *h
+		clearMap(r.m)
+		if before.count != 0 {
+			if h.count != 0 || h.oldbuckets != nil || h.nevacuate != 0 || h.noverflow != 0 ||
+				h.B != before.B || h.buckets != before.buckets || h.flags&flagSameSizeGrow != 0 {
+				return ierr("line %d: clear did not act as runtime.mapclear", o.line)
+			}
+		} else if *h != before {
+			return ierr("line %d: clear of an empty map changed the map", o.line)
+		}
+	case "iter":
+		idx := r.emit("") // filled at the first next
+		st := &iterState{id: o.id, it: reflect.ValueOf(r.m).MapRange(), declIdx: idx}
+		r.iters[o.id] = st
+		r.declared = append(r.declared, st)
+	case "next":
+		st := r.iters[o.id]
+		if st == nil {
+			return lerr(o.line, "next of undeclared iterator %q", o.id)
+		}
+		r.emit("next " + o.id)
+		if st.ended {
+			fmt.Fprintf(&r.exp, "next %s end\n", o.id)
+			break
+		}
+		if st.poisonedBy != 0 {
+			return lerr(o.line, "next %s: the iterator was open across the clear of a non-empty map at line %d; what Go yields then depends on its allocator (golang/go#59411), so it cannot be recorded (declare the iterator again first)", o.id, st.poisonedBy)
+		}
+		first := !st.stepped
+		nonEmpty := h.count != 0
+		ok := st.it.Next()
+		iv := iterView(st.it)
+		if first {
+			st.stepped = true
+			hi := &iv.hiter
+			if hi.t != unsafe.Pointer(r.mt) {
+				return ierr("line %d: hiter.t is not the map type after the first Next", o.line)
+			}
+			if nonEmpty && (hi.h != unsafe.Pointer(h) || hi.B != h.B ||
+				hi.startBucket >= uintptr(1)<<h.B || hi.offset >= bucketCnt) {
+				return ierr("line %d: hiter after mapiterinit does not match the map (h=%v B=%d start=%d offset=%d)",
+					o.line, hi.h == unsafe.Pointer(h), hi.B, hi.startBucket, hi.offset)
+			}
+			if !nonEmpty && (hi.h != nil || hi.startBucket != 0 || hi.offset != 0 || ok) {
+				return ierr("line %d: iterator on an empty map was not left at its end", o.line)
+			}
+			r.trace[st.declIdx] = fmt.Sprintf("iter %s %d %d", st.id, hi.startBucket, hi.offset)
+		}
+		if !ok {
+			st.ended = true
+			fmt.Fprintf(&r.exp, "next %s end\n", o.id)
+			break
+		}
+		k, v := st.it.Key().Uint(), st.it.Value().Uint()
+		if *(*uint64)(iv.hiter.key) != k {
+			return ierr("line %d: hiter.key does not point at the key reflect returned", o.line)
+		}
+		fmt.Fprintf(&r.exp, "next %s %d %d\n", o.id, k, v)
+	case "dump":
+		r.emit("dump")
+		if err := r.verify(o.line); err != nil {
+			return err
+		}
+		r.dump()
+	default:
+		return lerr(o.line, "unknown operation %q", o.kind)
+	}
+	if h.flags&flagHashWriting != 0 {
+		return ierr("line %d: hashWriting left set", o.line)
+	}
+	if !wasGrowing && h.oldbuckets != nil {
+		r.growths++
+		if h.flags&flagSameSizeGrow != 0 {
+			r.sameSize++
+		}
+	}
+	if h.hash0 != r.seed {
+		// The runtime reseeded the map (a clear of a non-empty map, or a
+		// delete that emptied it): pin every key ever seen again, so that
+		// keys still sitting in arrays an iterator holds hash right too.
+		r.seed = h.hash0
+		r.reseeds++
+		for _, k := range r.seen {
+			r.pin(k)
+		}
+	}
+	if h.B >= maxB {
+		return lerr(o.line, "%s made B=%d; recorded traces must stay below B=%d (Go counts overflow buckets at random from there on)", o.kind, h.B, maxB)
+	}
+	if h.B > r.maxB {
+		r.maxB = h.B
+	}
+	if r.verifyEvery {
+		return r.verify(o.line)
+	}
+	return nil
+}
+
+//go:noinline
+func clearMap(m map[uint64]uint64) {
+	// The compiler turns exactly this loop into runtime.mapclear.
+	for k := range m {
+		delete(m, k)
+	}
+}
+
+func writeBucket(w *strings.Builder, b *bmapView) {
+	for s := 0; s < bucketCnt; s++ {
+		if s > 0 {
+			w.WriteByte(' ')
+		}
+		fmt.Fprintf(w, "%02x", b.tophash[s])
+	}
+	w.WriteString(" |")
+	for s := 0; s < bucketCnt; s++ {
+		if b.tophash[s] >= minTopHash {
+			w.WriteByte(' ')
+			w.WriteString(strconv.FormatUint(b.keys[s], 10))
+		} else {
+			w.WriteString(" .")
+		}
+	}
+}
+
+var emptyBucket bmapView
+
+func writeArray(w *strings.Builder, tag string, array unsafe.Pointer, n uintptr) {
+	for i := uintptr(0); i < n; i++ {
+		fmt.Fprintf(w, "%s %d: ", tag, i)
+		if array == nil {
+			writeBucket(w, &emptyBucket)
+		} else {
+			for b, first := bucketAt(array, i), true; b != nil; b, first = (*bmapView)(b.overflow), false {
+				if !first {
+					w.WriteString(" -> ")
+				}
+				writeBucket(w, b)
+			}
+		}
+		w.WriteByte('\n')
+	}
+}
+
+func (r *recorder) oldCount() uintptr {
+	h := r.h
+	if h.flags&flagSameSizeGrow != 0 {
+		return uintptr(1) << h.B
+	}
+	return uintptr(1) << (h.B - 1)
+}
+
+// dump writes the layout exactly as it stands in the runtime's memory.
+func (r *recorder) dump() {
+	h := r.h
+	growing, same := 0, 0
+	if h.oldbuckets != nil {
+		growing = 1
+		r.midGrowD++
+	}
+	if h.flags&flagSameSizeGrow != 0 {
+		same = 1
+	}
+	w := &r.exp
+	fmt.Fprintf(w, "dump B=%d count=%d noverflow=%d nevacuate=%d growing=%d samesize=%d\n",
+		h.B, h.count, h.noverflow, h.nevacuate, growing, same)
+	writeArray(w, "new", h.buckets, uintptr(1)<<h.B)
+	if h.oldbuckets != nil {
+		writeArray(w, "old", h.oldbuckets, r.oldCount())
+	}
+	w.WriteString("end\n")
+}
+
+func topHash(hash uint64) uint8 {
+	t := uint8(hash >> 56)
+	if t < minTopHash {
+		t += minTopHash
+	}
+	return t
+}
+
+// verify checks the map against the pins: every filled slot of the current
+// array, and of the old array while growing, holds a key whose hash under
+// the current seed (the value pinned in the trace) gives that slot's tophash
+// and that bucket; and the filled slots add up to count. It guards the
+// recorder's reading of the runtime (offsets, hasher, seed), not the output.
+func (r *recorder) verify(line int) error {
+	h := r.h
+	filled := 0
+	check := func(tag string, array unsafe.Pointer, n uintptr) error {
+		for i := uintptr(0); i < n; i++ {
+			for b := bucketAt(array, i); b != nil; b = (*bmapView)(b.overflow) {
+				for s := 0; s < bucketCnt; s++ {
+					top := b.tophash[s]
+					if top < minTopHash {
+						continue
+					}
+					filled++
+					k := b.keys[s]
+					if !r.pinned[k] {
+						return ierr("line %d: %s bucket %d holds key %d that was never named", line, tag, i, k)
+					}
+					hv := hashKey(r.mt, k, h.hash0)
+					if topHash(hv) != top || uintptr(hv)&(n-1) != i {
+						return ierr("line %d: %s bucket %d slot %d: key %d (tophash %02x) does not hash there under hash0 %#x (hash %#016x)",
+							line, tag, i, s, k, top, h.hash0, hv)
+					}
+					if v, ok := r.m[k]; !ok || v != b.elems[s] {
+						return ierr("line %d: %s bucket %d slot %d: key %d elem %d, map says %d %v", line, tag, i, s, k, b.elems[s], v, ok)
+					}
+				}
+			}
+		}
+		return nil
+	}
+	if h.buckets != nil {
+		if err := check("new", h.buckets, uintptr(1)<<h.B); err != nil {
+			return err
+		}
+	}
+	if h.oldbuckets != nil {
+		if err := check("old", h.oldbuckets, r.oldCount()); err != nil {
+			return err
+		}
+	}
+	if filled != h.count || filled != len(r.m) {
+		return ierr("line %d: %d filled slots, count %d, len %d", line, filled, h.count, len(r.m))
+	}
+	return nil
+}
+
+func (r *recorder) summary() string {
+	return fmt.Sprintf("%d trace lines, %d output lines, max B=%d, reseeds=%d, growths=%d (same-size %d), dumps mid-growth=%d",
+		len(r.trace), strings.Count(r.exp.String(), "\n"), r.maxB, r.reseeds, r.growths, r.sameSize, r.midGrowD)
+}
