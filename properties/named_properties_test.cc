@@ -1,0 +1,301 @@
+// Named properties: the claims people make about Go maps, as checked facts.
+// Each says which planted bug class (mutants/) it guards.
+#include <gtest/gtest.h>
+#include <rapidcheck.h>
+#include <rapidcheck/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <map>
+#include <set>
+#include <vector>
+
+#include "tophash/bucket_map.h"
+#include "tophash/debug.h"
+#include "tophash/layout.h"
+
+namespace tophash::properties {
+namespace {
+
+using A = debug::BucketMapAccess;
+using Map = BucketMap<std::uint64_t, std::uint64_t>;
+
+rc::Gen<std::vector<std::uint64_t>> keys_gen(std::uint64_t range = 3000) {
+  // Up to ~1000 keys at full size: several growths.
+  return rc::gen::scale(10, rc::gen::container<std::vector<std::uint64_t>>(rc::gen::inRange<std::uint64_t>(0, range)));
+}
+
+std::map<std::uint64_t, std::uint64_t> contents(Map& m) {
+  std::map<std::uint64_t, std::uint64_t> out;
+  for (auto it = m.iterate({0, 0}); !it.done(); it.next()) {
+    RC_ASSERT(out.emplace(it.key(), it.value()).second);
+  }
+  return out;
+}
+
+// Guards: delete that touches entries it did not find (wrong slot marked).
+RC_GTEST_PROP(Named, DeletingAMissingKeyChangesNoEntry, (std::uint64_t seed)) {
+  Map m(0, seed);
+  for (auto k : *keys_gen()) m.insert_or_assign(k, k + 1);
+  const auto missing = *rc::gen::inRange<std::uint64_t>(3000, 6000);
+  const auto before = contents(m);
+  const bool growing = A::growing(m);
+  const std::string layout = dump_layout(m);
+  RC_ASSERT(m.erase(missing) == 0u);
+  RC_ASSERT(contents(m) == before);
+  RC_ASSERT(m.size() == before.size());
+  if (!growing) RC_ASSERT(dump_layout(m) == layout);  // no evacuation to do: nothing moves
+}
+
+// Guards: iterator not re-checking evacuated or deleted slots; emptyRest
+// marks that hide live entries from the iterator.
+RC_GTEST_PROP(Named, DeletingDuringIterationIsSafeAndDeletedKeysAreNotYielded, (std::uint64_t seed)) {
+  Map m(0, seed);
+  const auto keys = *keys_gen();
+  for (auto k : keys) m.insert_or_assign(k, k);
+  auto it = m.iterate({*rc::gen::arbitrary<std::uint64_t>(), *rc::gen::inRange<std::uint64_t>(0, 8)});
+  std::set<std::uint64_t> yielded, deleted;
+  // Initialising an iterator fetches its first entry: that one is reached.
+  if (!it.done()) yielded.insert(it.key());
+  const auto steps = *rc::gen::inRange<std::size_t>(0, m.size() + 1);
+  for (std::size_t i = 0; i < steps && it.next(); ++i) RC_ASSERT(yielded.insert(it.key()).second);
+  for (auto k : keys) {
+    if (!yielded.count(k) && *rc::gen::inRange(0, 3) == 0 && m.erase(k) == 1) deleted.insert(k);
+    if (*rc::gen::inRange(0, 20) == 0) m.insert_or_assign(k + 100000, 0);  // writes that may grow the map
+  }
+  while (it.next()) {
+    RC_ASSERT(!deleted.count(it.key()));
+    RC_ASSERT(yielded.insert(it.key()).second);
+  }
+  for (auto k : keys) RC_ASSERT(yielded.count(k) + deleted.count(k) == 1u);
+}
+
+// Guards: put taking a later empty slot (or a fresh overflow bucket) when
+// an earlier one is free; emptyRest written over live successors.
+RC_GTEST_PROP(Named, AnInsertWithoutGrowthTakesTheFirstEmptySlotOfItsChain, (std::uint64_t seed)) {
+  Map m(0, seed);
+  for (auto k : *keys_gen()) m.insert_or_assign(k, k);
+  for (auto k : *keys_gen()) m.erase(k);
+  while (A::growing(m)) m.erase(~std::uint64_t{0});
+  const std::uint64_t fresh = *rc::gen::inRange<std::uint64_t>(3000, 1u << 30);
+  const std::size_t n = m.size() + 1;
+  RC_PRE(!m.contains(fresh));
+  RC_PRE(!(n > 8 && n > 13 * ((std::size_t{1} << m.bucket_log2()) / 2)));  // no doubling
+  RC_PRE(A::noverflow(m) < (std::size_t{1} << std::min<int>(m.bucket_log2(), 15)));  // no same-size growth
+  const std::uint64_t hash = A::hash(m, fresh);
+  const auto bucket = hash & ((std::size_t{1} << m.bucket_log2()) - 1);
+  auto before = layout_of(m).new_chains[bucket];
+  std::size_t want_b = before.size(), want_i = 0;  // default: a new overflow bucket
+  for (std::size_t b = 0; b < before.size() && want_b == before.size(); ++b) {
+    for (std::size_t i = 0; i < 8; ++i) {
+      if (before[b].tophash[i] <= internal::kEmptyOne) {
+        want_b = b;
+        want_i = i;
+        break;
+      }
+    }
+  }
+  m.insert_or_assign(fresh, 1);
+  auto after = layout_of(m).new_chains[bucket];
+  RC_ASSERT(after.size() > want_b);
+  RC_ASSERT(after[want_b].tophash[want_i] == internal::top_hash(hash));
+  RC_ASSERT(after[want_b].keys[want_i] == std::optional<std::uint64_t>(fresh));
+}
+
+// A value type that counts live objects and catches double destruction.
+struct Tracked {
+  static inline long live = 0;
+  static inline bool twice = false;
+  std::uint64_t v;
+  bool alive = true;
+  explicit Tracked(std::uint64_t x = 0) : v(x) { ++live; }
+  Tracked(const Tracked& o) : v(o.v) { ++live; }
+  Tracked(Tracked&& o) noexcept : v(o.v) { ++live; }
+  Tracked& operator=(const Tracked& o) {
+    v = o.v;
+    return *this;
+  }
+  ~Tracked() {
+    if (!alive) twice = true;
+    alive = false;
+    --live;
+  }
+};
+using TrackedMap = BucketMap<std::uint64_t, Tracked>;
+
+// Guards: a deleted value not destroyed; delete freeing bucket memory.
+RC_GTEST_PROP(Named, DeleteReleasesTheValueAtOnceButNoBucketMemoryAndShrinkReleasesIt, (std::uint64_t seed)) {
+  Tracked::live = 0;
+  {
+    TrackedMap m(0, seed);
+    const auto keys = *keys_gen();
+    for (auto k : keys) m.insert_or_assign(k, Tracked(k));
+    while (A::growing(m)) m.erase(~std::uint64_t{0});  // leftovers of growth released
+    RC_ASSERT(Tracked::live == static_cast<long>(m.size()));
+    const auto bytes = m.allocated_bytes();
+    for (auto k : keys) {
+      const long live = Tracked::live;
+      if (m.erase(k) == 1) RC_ASSERT(Tracked::live == live - 1);
+    }
+    RC_ASSERT(m.allocated_bytes() == bytes);
+    m.shrink_to_fit();
+    RC_ASSERT(m.bucket_log2() == 0);
+    RC_ASSERT(m.allocated_bytes() == 0u);
+  }
+  RC_ASSERT(Tracked::live == 0);
+}
+
+// Guards: double destruction or leaks on any path (growth with iterators
+// open, clear, shrink, erase_if, copy, move).
+RC_GTEST_PROP(Named, EveryValueConstructedIsDestroyedExactlyOnce, (std::uint64_t seed)) {
+  Tracked::live = 0;
+  Tracked::twice = false;
+  {
+    TrackedMap m(0, seed);
+    std::vector<TrackedMap::Iter> iters;
+    const auto ops = *rc::gen::container<std::vector<std::uint8_t>>(rc::gen::inRange<std::uint8_t>(0, 12));
+    std::uint64_t k = 0;
+    for (auto op : ops) {
+      switch (op) {
+        case 0: case 1: case 2: case 3:
+          for (int i = 0; i < 20; ++i) m.insert_or_assign(k++ % 500, Tracked(k));
+          break;
+        case 4: case 5: m.erase(*rc::gen::inRange<std::uint64_t>(0, 500)); break;
+        case 6: iters.push_back(m.iterate({k, k})); break;
+        case 7: for (auto& it : iters) it.next(); break;
+        case 8: m.clear(); break;
+        case 9: m.shrink_to_fit(); break;
+        case 10: m.erase_if([](const std::uint64_t& key, Tracked&) { return key % 3 == 0; }); break;
+        case 11: { TrackedMap copy = m; m = std::move(copy); iters.clear(); } break;
+      }
+    }
+  }
+  RC_ASSERT(!Tracked::twice);
+  RC_ASSERT(Tracked::live == 0);
+}
+
+// Guards: iteration order depending on anything but (start, layout);
+// keys yielded twice or missed without writes.
+RC_GTEST_PROP(Named, IterationWithoutWritesYieldsEachKeyOnceInAnOrderFixedByStartAndLayout, (std::uint64_t seed)) {
+  const auto keys = *keys_gen();
+  Map a(0, seed), b(0, seed);
+  for (auto k : keys) {
+    a.insert_or_assign(k, k);
+    b.insert_or_assign(k, k);
+  }
+  RC_ASSERT(dump_layout(a) == dump_layout(b));
+  const IterStart start{*rc::gen::arbitrary<std::uint64_t>(), *rc::gen::arbitrary<std::uint64_t>()};
+  std::vector<std::uint64_t> sa, sb;
+  for (auto it = a.iterate(start); !it.done(); it.next()) sa.push_back(it.key());
+  for (auto it = b.iterate(start); !it.done(); it.next()) sb.push_back(it.key());
+  RC_ASSERT(sa == sb);
+  RC_ASSERT(std::set<std::uint64_t>(sa.begin(), sa.end()) == std::set<std::uint64_t>(keys.begin(), keys.end()));
+  RC_ASSERT(sa.size() == a.size());
+}
+
+// Runs of 16 consecutive keys share one hash: fresh keys pile into one
+// bucket at a time, so churn at a steady size accumulates overflow buckets
+// until same-size growth packs them.
+struct TinyHash {
+  std::uint64_t operator()(std::uint64_t k, std::uint64_t seed) const { return Hasher<std::uint64_t>()(k / 16, seed); }
+};
+
+// Guards: evacuation losing or duplicating entries; same-size growth that
+// does not pack chains (the load factor or X/Y bit wrong).
+RC_GTEST_PROP(Named, GrowthPreservesContentsAndSameSizeGrowthPacksChains, (std::uint64_t seed)) {
+  BucketMap<std::uint64_t, std::uint64_t, TinyHash> m(0, seed);
+  std::map<std::uint64_t, std::uint64_t> model;
+  std::uint64_t fresh = 0;
+  int samesize_done = 0;
+  const auto rounds = *rc::gen::inRange(300, 2000);
+  for (int r = 0; r < rounds; ++r) {
+    const bool was_samesize = A::growing(m) && A::same_size(m);
+    // Deletes while a same-size growth runs would punch holes into chains
+    // it already packed; only puts then, so its result stays observable.
+    if (!was_samesize && model.size() > 40 && *rc::gen::inRange(0, 2) == 0) {
+      auto victim = model.begin();
+      std::advance(victim, *rc::gen::inRange<std::size_t>(0, model.size()));
+      RC_ASSERT(m.erase(victim->first) == 1u);
+      model.erase(victim);
+      continue;
+    }
+    m.insert_or_assign(fresh, fresh * 3);
+    model[fresh] = fresh * 3;
+    ++fresh;
+    if (was_samesize && !A::growing(m)) {
+      ++samesize_done;
+      // A put completed a same-size growth: every chain is packed (puts
+      // since it started took first empty slots, which keeps them packed).
+      for (const auto& chain : layout_of(m).new_chains) {
+        std::size_t filled = 0;
+        for (const auto& b : chain) {
+          for (auto t : b.tophash) filled += internal::is_filled(t);
+        }
+        RC_ASSERT(chain.size() == std::max<std::size_t>(1, (filled + 7) / 8));
+      }
+    }
+    RC_ASSERT(m.size() == model.size());
+  }
+  for (auto [k, v] : model) RC_ASSERT(*m.get(k) == v);
+  RC_TAG(samesize_done > 0 ? "same-size growth completed" : "no same-size growth");
+}
+
+// Guards: clear that shrinks B, leaves entries or old arrays behind.
+RC_GTEST_PROP(Named, ClearKeepsBAndEmptiesEverything, (std::uint64_t seed)) {
+  Map m(0, seed);
+  const auto keys = *keys_gen();
+  for (auto k : keys) m.insert_or_assign(k, k);
+  const int b = m.bucket_log2();
+  m.clear();
+  RC_ASSERT(m.bucket_log2() == b);
+  RC_ASSERT(m.size() == 0u);
+  RC_ASSERT(!A::growing(m));
+  RC_ASSERT(A::noverflow(m) == 0u);
+  for (const auto& chain : layout_of(m).new_chains) {
+    RC_ASSERT(chain.size() == 1u);
+    for (auto t : chain[0].tophash) RC_ASSERT(t == internal::kEmptyRest);
+  }
+  for (auto k : keys) RC_ASSERT(!m.contains(k));
+}
+
+// Guards: iteration missing entries; copy or rebuild losing them.
+RC_GTEST_PROP(Named, AMapRebuiltFromItsOwnIterationEqualsIt, (std::uint64_t seed)) {
+  Map m(0, seed);
+  for (auto k : *keys_gen()) m.insert_or_assign(k, k * 7);
+  for (auto k : *keys_gen()) m.erase(k);
+  Map rebuilt(0, seed + 1);
+  for (auto [k, v] : m) rebuilt.insert_or_assign(k, v);
+  RC_ASSERT(contents(rebuilt) == contents(m));
+}
+
+// Guards: NaN found or deleted; -0 and +0 as two keys; stored key not
+// updated.
+RC_GTEST_PROP(Named, NaNAndSignedZeroFollowGo, (std::uint64_t seed)) {
+  BucketMap<double, int> m(0, seed);
+  const auto ops = *rc::gen::container<std::vector<int>>(rc::gen::inRange(0, 5));
+  std::size_t nans = 0;
+  std::optional<bool> zero_sign;  // stored zero's sign bit, if a zero is in the map
+  std::set<int> normals;
+  int value = 0;
+  for (int op : ops) {
+    ++value;
+    switch (op) {
+      case 0: m.insert_or_assign(std::nan(""), value); ++nans; break;
+      case 1: m.insert_or_assign(0.0, value); zero_sign = false; break;
+      case 2: m.insert_or_assign(-0.0, value); zero_sign = true; break;
+      case 3: m.insert_or_assign(static_cast<double>(value % 50 + 1), value); normals.insert(value % 50 + 1); break;
+      case 4: RC_ASSERT(m.erase(std::nan("")) == 0u); break;
+    }
+    RC_ASSERT(m.get(std::nan("")) == nullptr);
+    RC_ASSERT(m.size() == nans + normals.size() + (zero_sign ? 1 : 0));
+  }
+  std::size_t seen_nans = 0;
+  for (auto [k, v] : m) {
+    if (std::isnan(k)) ++seen_nans;
+    if (k == 0) RC_ASSERT(std::signbit(k) == *zero_sign);
+  }
+  RC_ASSERT(seen_nans == nans);
+}
+
+}  // namespace
+}  // namespace tophash::properties
