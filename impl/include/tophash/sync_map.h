@@ -108,6 +108,13 @@ class SyncMap {
     }
   };
   static constexpr std::uintptr_t kAmended = 1;
+  // The loads of the pointers a reader follows (the snapshot, an entry's
+  // value) and every change of an entry's value. Acquire/release would
+  // carry the data; seq_cst also puts them in the single total order that
+  // the reclamation argument relies on (reclaim.h), which spares the
+  // reader a fence. On x86-64 a seq_cst load is a plain load, and the
+  // read-modify-writes are locked instructions whatever the order.
+  static constexpr std::memory_order kOrder = std::memory_order_seq_cst;
   static_assert(alignof(Snapshot) > 1, "the amended flag lives in the low bit of the snapshot pointer");
 
  public:
@@ -265,9 +272,9 @@ class SyncMap {
       }
     }
     if (e == nullptr) return false;
-    for (Value* p = e->p.load(std::memory_order_acquire);;) {
+    for (Value* p = e->p.load(kOrder);;) {
       if (!is_value(p) || !(p->v == expected)) return false;
-      if (e->p.compare_exchange_weak(p, nullptr, std::memory_order_acq_rel, std::memory_order_acquire)) {
+      if (e->p.compare_exchange_weak(p, nullptr, kOrder)) {
         retire_value(p);
         return true;
       }
@@ -295,7 +302,7 @@ class SyncMap {
     if (read.snap == nullptr) return;
     const Inner& m = read.snap->m;
     for (const auto& [key, e] : m) {
-      Value* p = e->p.load(std::memory_order_acquire);
+      Value* p = e->p.load(kOrder);
       if (!is_value(p)) continue;
       if (!f(key, static_cast<const V&>(p->v))) break;
     }
@@ -327,20 +334,22 @@ class SyncMap {
   // still wait (nonzero while some thread is pinned, or until the epoch
   // has moved twice: call it again).
   std::size_t collect() {
-    retired_.collect();
-    return retired_.pending();
+    return retired_.collect();
   }
 
  private:
   // ---- the snapshot -------------------------------------------------------
   ReadOnly load_read_only() const noexcept {
-    // acquire: pairs with the release in publish(), so the snapshot's map,
-    // built under mu_ by another thread, is visible before we read it.
-    const std::uintptr_t bits = read_.load(std::memory_order_acquire);
+    // At least acquire: pairs with the release in publish(), so that the
+    // snapshot's map, built under mu_ by another thread, is visible before
+    // we read it. seq_cst for reclamation (see kOrder).
+    const std::uintptr_t bits = read_.load(kOrder);
     return {reinterpret_cast<Snapshot*>(bits & ~kAmended), (bits & kAmended) != 0};
   }
   void publish(Snapshot* snap, bool amended) noexcept {
-    read_.store(reinterpret_cast<std::uintptr_t>(snap) | (amended ? kAmended : 0), std::memory_order_release);
+    // Release publishes the map built under mu_; seq_cst because replacing
+    // the snapshot unlinks the old one (reclaim.h's rule for unlinks).
+    read_.store(reinterpret_cast<std::uintptr_t>(snap) | (amended ? kAmended : 0), kOrder);
   }
 
   Entry* find_dirty(const K& key) const {
@@ -407,17 +416,17 @@ class SyncMap {
   static bool is_value(const Value* p) noexcept { return p != nullptr && p != expunged(); }
 
   static std::optional<V> load_entry(Entry* e) {
-    Value* p = e->p.load(std::memory_order_acquire);
+    Value* p = e->p.load(kOrder);
     if (!is_value(p)) return std::nullopt;
     return p->v;
   }
 
   // tryStore: fails only on an expunged entry.
   bool try_store(Entry* e, Value* nv) {
-    Value* p = e->p.load(std::memory_order_acquire);
+    Value* p = e->p.load(kOrder);
     for (;;) {
       if (p == expunged()) return false;
-      if (e->p.compare_exchange_weak(p, nv, std::memory_order_acq_rel, std::memory_order_acquire)) {
+      if (e->p.compare_exchange_weak(p, nv, kOrder)) {
         if (p != nullptr) retire_value(p);
         return true;
       }
@@ -427,23 +436,23 @@ class SyncMap {
   // unexpungeLocked: true if the entry was expunged (it is nullptr now).
   static bool unexpunge_locked(Entry* e) noexcept {
     Value* expected = expunged();
-    return e->p.compare_exchange_strong(expected, nullptr, std::memory_order_acq_rel, std::memory_order_relaxed);
+    return e->p.compare_exchange_strong(expected, nullptr, kOrder);
   }
 
   void store_locked(Entry* e, Value* nv) {
-    Value* p = e->p.exchange(nv, std::memory_order_acq_rel);
+    Value* p = e->p.exchange(nv, kOrder);
     if (p != nullptr) retire_value(p);
   }
 
   // tryLoadOrStore: nothing if the entry is expunged.
   std::optional<std::pair<V, bool>> try_load_or_store(Entry* e, const V& value) {
-    Value* p = e->p.load(std::memory_order_acquire);
+    Value* p = e->p.load(kOrder);
     if (p == expunged()) return std::nullopt;
     if (p != nullptr) return std::pair<V, bool>{p->v, true};
     auto* nv = new Value(value);
     for (;;) {
       Value* expected = nullptr;
-      if (e->p.compare_exchange_strong(expected, nv, std::memory_order_acq_rel, std::memory_order_acquire)) {
+      if (e->p.compare_exchange_strong(expected, nv, kOrder)) {
         return std::pair<V, bool>{value, false};
       }
       if (expected == expunged() || expected != nullptr) {
@@ -456,10 +465,10 @@ class SyncMap {
 
   // trySwap: nothing if the entry is expunged, else the previous value.
   std::optional<std::optional<V>> try_swap(Entry* e, Value* nv) {
-    Value* p = e->p.load(std::memory_order_acquire);
+    Value* p = e->p.load(kOrder);
     for (;;) {
       if (p == expunged()) return std::nullopt;
-      if (e->p.compare_exchange_weak(p, nv, std::memory_order_acq_rel, std::memory_order_acquire)) {
+      if (e->p.compare_exchange_weak(p, nv, kOrder)) {
         if (p == nullptr) return std::optional<V>{};
         std::optional<V> prev{p->v};
         retire_value(p);
@@ -469,7 +478,7 @@ class SyncMap {
   }
 
   std::optional<V> swap_locked(Entry* e, Value* nv) {
-    Value* p = e->p.exchange(nv, std::memory_order_acq_rel);
+    Value* p = e->p.exchange(nv, kOrder);
     if (p == nullptr) return std::nullopt;
     std::optional<V> prev{p->v};
     retire_value(p);
@@ -477,12 +486,12 @@ class SyncMap {
   }
 
   bool try_compare_and_swap(Entry* e, const V& expected, V desired) {
-    Value* p = e->p.load(std::memory_order_acquire);
+    Value* p = e->p.load(kOrder);
     if (!is_value(p) || !(p->v == expected)) return false;
     // Allocate only once the compare has passed, as Go copies `new` late.
     auto* nv = new Value(std::move(desired));
     for (;;) {
-      if (e->p.compare_exchange_weak(p, nv, std::memory_order_acq_rel, std::memory_order_acquire)) {
+      if (e->p.compare_exchange_weak(p, nv, kOrder)) {
         retire_value(p);
         return true;
       }
@@ -495,10 +504,10 @@ class SyncMap {
 
   // delete: the value it held, if any.
   std::optional<V> delete_entry(Entry* e) {
-    Value* p = e->p.load(std::memory_order_acquire);
+    Value* p = e->p.load(kOrder);
     for (;;) {
       if (!is_value(p)) return std::nullopt;
-      if (e->p.compare_exchange_weak(p, nullptr, std::memory_order_acq_rel, std::memory_order_acquire)) {
+      if (e->p.compare_exchange_weak(p, nullptr, kOrder)) {
         std::optional<V> old{p->v};
         retire_value(p);
         return old;
@@ -508,9 +517,9 @@ class SyncMap {
 
   // tryExpungeLocked: nullptr -> expunged. True if it is expunged now.
   static bool try_expunge_locked(Entry* e) noexcept {
-    Value* p = e->p.load(std::memory_order_acquire);
+    Value* p = e->p.load(kOrder);
     while (p == nullptr) {
-      if (e->p.compare_exchange_weak(p, expunged(), std::memory_order_acq_rel, std::memory_order_acquire)) {
+      if (e->p.compare_exchange_weak(p, expunged(), kOrder)) {
         return true;
       }
     }

@@ -19,27 +19,37 @@
 //   - An object tagged t is freed once E >= t + 2.
 //
 // Why a freed object is not being read. Say reader R reached object X and
-// X was retired with tag t. R read the pointer to X before the unlink
-// (otherwise it could not have reached X), so its pin happened before the
-// unlink, and the epoch R pinned at is <= t (the seq_cst fences after the
-// pin and after the unlink order the two: had R read an epoch newer than t,
-// the unlinker's fence would precede R's in the single total order and R
-// would have seen the unlink). While R stays pinned at e <= t, E can reach
-// e + 1 <= t + 1 but never t + 2, because that step needs R pinned at
-// t + 1. So X is freed only after R has unpinned, and R's next pin cannot
-// reach X any more.
+// X was retired with tag t. Every operation the argument names is seq_cst
+// (or a seq_cst fence), so all of them sit in one total order S, which
+// C++20 ties to coherence order ([atomics.order]):
+//   R:          P: pin (load E, reads e; store own state "pinned at e");
+//               L: load the pointer to X (reads the value before U)
+//   unlinker:   U: unlink X (a seq_cst store or RMW of that pointer);
+//               T: load E (reads t, the tag)
+//   advancer:   G: load E (reads g); fence F; load every state; bump E
+// L read a value older than U's, so L precedes U in S; P precedes L; T
+// follows U. So R's load of E precedes T in S and reads no newer value:
+// e <= t. E reaching t + 2 takes an advancer whose G read t + 1, later
+// than T's t, so G (and its F) follow T in S. Had it read R's state from
+// before P, F would precede P in S: but P < L < U < T < G < F. So it saw
+// R pinned at e <= t (and did not advance), or a later state of R, which
+// means R had unpinned: X is freed only after R let go of it, and R's
+// next pin cannot reach X. An object unlinked under a mutex instead (the
+// entries only SyncMap's dirty map held) fits too: a reader that found it
+// did so holding the mutex, after P, and the unlinker took the mutex after
+// that reader, so P strongly happens before T and precedes it in S. Hence
+// the rule for users of this file: a reader's pointer loads are seq_cst,
+// and an unlink is a seq_cst atomic operation or is ordered after every
+// reader that could see it by a mutex. On x86-64 a seq_cst load costs what
+// a plain load does, and a pin is one xchg; no fence on either side.
 //
-// Memory orders, and why TSan sees the same argument. Pin: the state is
-// stored with release, then a seq_cst fence (the store-load barrier the
-// argument above needs: the pin must be visible before the pointers are
-// read). Unpin: release store of 0. Advance: the states are loaded with
-// acquire and E is bumped with acq_rel. Collect: E is loaded with acquire.
-// So every read R made of X happens before R's unpin (or re-pin), which
-// happens before the advancer's acquire load of R's state, which happens
-// before the bump of E, which happens before the collector's acquire load
-// of E, which happens before the free: a chain of release/acquire pairs
-// that ThreadSanitizer follows (it does not model fences, and none of the
-// happens-before it needs comes from one).
+// Memory orders, and what ThreadSanitizer sees. TSan does not model
+// S; it needs a chain of release/acquire pairs from R's last
+// read of X to the free, and there is one: R's unpin (release) or later
+// re-pin (seq_cst, so release) is read by the advancer's acquire load of
+// R's state, which is sequenced before its acq_rel bump of E, which the
+// collector reads (acquire or stronger) before it frees. No fence is part
+// of the chain.
 //
 // Threads. Records live in a process-wide list that only grows; a thread
 // claims a free record on its first pin and gives it back when it exits,
@@ -47,14 +57,13 @@
 // are never freed: they are reachable from the registry, so LeakSanitizer
 // does not count them.
 //
-// Retired objects. Each map keeps its own RetireList, a lock-free stack
-// (push by CAS, collection takes the whole stack with one exchange, so
-// there is no ABA). Every kCollectEvery retirements the retiring thread
-// tries to advance E and frees what has aged two epochs. The list's
-// destructor frees everything still on it; the map's destructor runs when
-// no thread uses the map any more, so nothing on it can be read then.
+// Retired objects. Each map keeps its own RetireList (below). Every
+// kAdvanceEvery retirements a thread tries to advance E; a map collects
+// once each time it sees E has moved, freeing what has aged two steps. Its
+// destructor frees everything still waiting: the map's destructor runs
+// when no thread uses the map any more, so nothing on it can be read then.
 //
-// Costs and limits. A pin is a thread_local lookup, a store and a fence;
+// Costs and limits. A pin is a thread_local lookup and a seq_cst store;
 // nested pins (a Range callback that calls Load) only count depth. A
 // thread that stays pinned (a long Range callback) holds back every
 // map's reclamation until it unpins; memory grows meanwhile, and nothing
@@ -72,6 +81,7 @@ struct alignas(64) Record {
   std::atomic<std::uint64_t> state{0};  // 0 quiescent, else (epoch << 1) | 1
   std::atomic<bool> in_use{true};
   Record* next = nullptr;  // immutable once the record is published
+  unsigned index = 0;      // position in the registry, immutable
   unsigned depth = 0;      // nesting of Guards; touched by the owner only
 };
 
@@ -93,6 +103,7 @@ class Registry {
       }
     }
     auto* r = new Record;
+    r->index = created_.fetch_add(1, std::memory_order_relaxed);
     r->next = head_.load(std::memory_order_relaxed);
     while (!head_.compare_exchange_weak(r->next, r, std::memory_order_release, std::memory_order_relaxed)) {
     }
@@ -102,7 +113,7 @@ class Registry {
 
   // E: g -> g + 1 if every pinned thread is pinned at g. Returns E after.
   std::uint64_t try_advance() noexcept {
-    std::uint64_t g = epoch_.load(std::memory_order_acquire);
+    std::uint64_t g = epoch_.load(std::memory_order_seq_cst);
     std::atomic_thread_fence(std::memory_order_seq_cst);
     for (Record* r = head_.load(std::memory_order_acquire); r != nullptr; r = r->next) {
       const std::uint64_t s = r->state.load(std::memory_order_acquire);
@@ -116,6 +127,7 @@ class Registry {
   Registry() = default;
   std::atomic<std::uint64_t> epoch_{2};
   std::atomic<Record*> head_{nullptr};
+  std::atomic<unsigned> created_{0};
 };
 
 namespace internal {
@@ -123,7 +135,7 @@ struct ThreadRecord {
   Record* rec = Registry::instance().claim();
   ~ThreadRecord() { Registry::release(rec); }
 };
-inline Record& this_thread_record() {
+inline Record& this_thread_record() noexcept {
   thread_local ThreadRecord t;
   return *t.rec;
 }
@@ -135,9 +147,8 @@ class Guard {
  public:
   Guard() : rec_(internal::this_thread_record()) {
     if (rec_.depth++ != 0) return;
-    const std::uint64_t e = Registry::instance().epoch().load(std::memory_order_relaxed);
-    rec_.state.store((e << 1) | 1, std::memory_order_release);
-    std::atomic_thread_fence(std::memory_order_seq_cst);
+    const std::uint64_t e = Registry::instance().epoch().load(std::memory_order_seq_cst);
+    rec_.state.store((e << 1) | 1, std::memory_order_seq_cst);
   }
   ~Guard() {
     if (--rec_.depth == 0) rec_.state.store(0, std::memory_order_release);
@@ -156,55 +167,94 @@ struct Retired {
   void (*reclaim)(Retired*) = nullptr;
 };
 
+// A map's retired objects. Each thread pushes to a stripe of its own
+// (threads share a stripe only beyond kStripes), so retiring threads do
+// not bounce one cache line between them, and each mostly frees what it
+// retired itself, which keeps the allocator's per-thread caches warm. A
+// stripe holds four lock-free stacks, by tag mod 4. Pushing is one CAS; a
+// collector takes a whole stack with one exchange (so there is no ABA)
+// and pushes back what is not old enough. When E is at e, only the stacks
+// of tags e - 2 and e - 3 (mod 4) can hold anything freeable that an
+// earlier collection left, so the routine collection walks just those
+// two: its cost is what it frees, not what waits. Tags are read from E
+// while E may move on, so each node is still checked on its own.
 class RetireList {
  public:
-  static constexpr std::size_t kCollectEvery = 64;
+  // Every this many retirements a thread tries to advance the epoch.
+  static constexpr unsigned kAdvanceEvery = 64;
+  static constexpr unsigned kStripes = 8;
 
   RetireList() = default;
   RetireList(const RetireList&) = delete;
   RetireList& operator=(const RetireList&) = delete;
-  ~RetireList() { free_chain(head_.exchange(nullptr, std::memory_order_acquire)); }
+  ~RetireList() {
+    for (Stripe& stripe : stripes_) {
+      for (auto& stack : stripe.stacks) free_chain(stack.exchange(nullptr, std::memory_order_acquire));
+    }
+  }
 
   // `r` has been unlinked: no thread that pins from now on can reach it.
+  // The unlink must have been a seq_cst atomic operation (or done under a
+  // mutex by which the readers found `r`), sequenced before this call: the
+  // argument above needs it ordered before the tag is read.
   void retire(Retired* r, void (*reclaim)(Retired*)) {
+    Registry& reg = Registry::instance();
+    Stripe& stripe = stripes_[internal::this_thread_record().index % kStripes];
     r->reclaim = reclaim;
-    std::atomic_thread_fence(std::memory_order_seq_cst);
-    r->retired_epoch = Registry::instance().epoch().load(std::memory_order_acquire);
-    pending_.fetch_add(1, std::memory_order_relaxed);  // before a collector can free it
-    push_chain(r, r);
-    if (retirements_.fetch_add(1, std::memory_order_relaxed) % kCollectEvery == kCollectEvery - 1) collect();
-  }
-
-  // Tries to advance the epoch, then frees what has aged two epochs.
-  void collect() {
-    const std::uint64_t e = Registry::instance().try_advance();
-    Retired* all = head_.exchange(nullptr, std::memory_order_acquire);
-    Retired* keep_head = nullptr;
-    Retired* keep_tail = nullptr;
-    std::size_t freed = 0;
-    while (all != nullptr) {
-      Retired* next = all->next_retired;
-      if (all->retired_epoch + 2 <= e) {
-        all->reclaim(all);
-        ++freed;
-      } else {
-        all->next_retired = keep_head;
-        keep_head = all;
-        if (keep_tail == nullptr) keep_tail = all;
-      }
-      all = next;
+    const std::uint64_t tag = reg.epoch().load(std::memory_order_seq_cst);
+    r->retired_epoch = tag;
+    push_chain(stripe.stacks[tag & 3], r, r);
+    thread_local unsigned retirements = 0;
+    if (++retirements % kAdvanceEvery == 0) reg.try_advance();
+    // Collect once per epoch step seen in this stripe.
+    if (tag > stripe.collected_at.load(std::memory_order_relaxed)) {
+      stripe.collected_at.store(tag, std::memory_order_relaxed);
+      collect_stacks(stripe, tag, /*all=*/false);
     }
-    if (keep_head != nullptr) push_chain(keep_head, keep_tail);
-    pending_.fetch_sub(freed, std::memory_order_relaxed);
   }
 
-  // Retired objects not freed yet.
-  std::size_t pending() const noexcept { return pending_.load(std::memory_order_relaxed); }
+  // Tries to advance the epoch, then frees everything old enough, from
+  // every stack. Returns how many retired objects still wait.
+  std::size_t collect() {
+    const std::uint64_t e = Registry::instance().try_advance();
+    std::size_t waiting = 0;
+    for (Stripe& stripe : stripes_) waiting += collect_stacks(stripe, e, /*all=*/true);
+    return waiting;
+  }
 
  private:
-  void push_chain(Retired* first, Retired* last) noexcept {
-    last->next_retired = head_.load(std::memory_order_relaxed);
-    while (!head_.compare_exchange_weak(last->next_retired, first, std::memory_order_release,
+  struct alignas(64) Stripe {
+    std::atomic<Retired*> stacks[4] = {};
+    std::atomic<std::uint64_t> collected_at{0};  // a hint: a lost update only delays a collection
+  };
+
+  static std::size_t collect_stacks(Stripe& stripe, std::uint64_t e, bool all) {
+    std::size_t waiting = 0;
+    for (std::uint64_t back = all ? 0 : 2; back < 4; ++back) {
+      std::atomic<Retired*>& stack = stripe.stacks[(e - back) & 3];
+      if (stack.load(std::memory_order_relaxed) == nullptr) continue;
+      Retired* chain = stack.exchange(nullptr, std::memory_order_acquire);
+      Retired* keep_head = nullptr;
+      Retired* keep_tail = nullptr;
+      while (chain != nullptr) {
+        Retired* next = chain->next_retired;
+        if (chain->retired_epoch + 2 <= e) {
+          chain->reclaim(chain);
+        } else {
+          chain->next_retired = keep_head;
+          keep_head = chain;
+          if (keep_tail == nullptr) keep_tail = chain;
+          ++waiting;
+        }
+        chain = next;
+      }
+      if (keep_head != nullptr) push_chain(stack, keep_head, keep_tail);
+    }
+    return waiting;
+  }
+  static void push_chain(std::atomic<Retired*>& stack, Retired* first, Retired* last) noexcept {
+    last->next_retired = stack.load(std::memory_order_relaxed);
+    while (!stack.compare_exchange_weak(last->next_retired, first, std::memory_order_release,
                                         std::memory_order_relaxed)) {
     }
   }
@@ -216,9 +266,7 @@ class RetireList {
     }
   }
 
-  std::atomic<Retired*> head_{nullptr};
-  std::atomic<std::size_t> pending_{0};
-  std::atomic<std::size_t> retirements_{0};
+  Stripe stripes_[kStripes];
 };
 
 }  // namespace tophash::reclaim
