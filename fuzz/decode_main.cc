@@ -6,6 +6,9 @@
 //                                       trace parses back to the same
 //                                       program and passes the lockstep
 //                                       checks (exit 1 if not)
+//   fuzz-decode --stats TARGET PATH...  for every file: what its run reached
+//                                       (ops, largest B, growth, same-size
+//                                       growth, iteration during growth)
 //
 // TARGET is a fuzz target name (fuzz/targets.h); for "trace" the input is
 // already a trace and is printed as parsed.
@@ -25,13 +28,16 @@
 int main(int argc, char** argv) {
   using namespace tophash;
   int i = 1;
-  bool check = false;
+  bool check = false, stats = false;
   if (i < argc && std::strcmp(argv[i], "--check") == 0) {
     check = true;
     ++i;
+  } else if (i < argc && std::strcmp(argv[i], "--stats") == 0) {
+    stats = true;
+    ++i;
   }
   if (argc - i < 2) {
-    std::fprintf(stderr, "usage: fuzz-decode [--check] TARGET FILE...\n");
+    std::fprintf(stderr, "usage: fuzz-decode [--check | --stats] TARGET FILE...\n");
     return 2;
   }
   const std::string target = argv[i++];
@@ -67,6 +73,14 @@ int main(int argc, char** argv) {
     trace::Program p = opt ? reference::decode(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size(), *opt)
                            : trace::parse_trace(bytes).program;
     const std::string text = trace::print_trace(p);
+    if (stats) {
+      const reference::Verdict v = reference::execute(p);
+      const auto& st = v.stats;
+      std::printf("%s: %s ops=%zu maxB=%u grew=%d samesize=%d iter_saw_growth=%d iter_while_growing=%d go59411=%zu\n",
+                  file.c_str(), v.ok() ? "ok" : v.failure->check.c_str(), st.ops, st.max_B, st.grew, st.same_size_grew,
+                  st.iterator_saw_growth, st.iterated_while_growing, st.go59411);
+      continue;
+    }
     if (!check) {
       std::fputs(text.c_str(), stdout);
       continue;

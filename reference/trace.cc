@@ -295,23 +295,23 @@ class LineParser {
       if (seen_hashing_) return std::string("'hashing' given twice");
       seen_hashing_ = true;
       const std::string_view t = tok_.size() > 1 ? tok_[1] : std::string_view();
+      trace::Config c = p_.config;  // committed only when the whole line is good
       if (t == "pinned") {
         if ((err = arity(1))) return err;
-        p_.config.hashing = HashMode::kPinned;
+        c.hashing = HashMode::kPinned;
       } else if (t == "real") {
-        if ((err = arity(2)) || (err = number(2, p_.config.seed, "seed"))) return err;
-        p_.config.hashing = HashMode::kReal;
+        if ((err = arity(2)) || (err = number(2, c.seed, "seed"))) return err;
+        c.hashing = HashMode::kReal;
       } else if (t == "tiny") {
         std::uint64_t n = 0;
-        if ((err = arity(3)) || (err = number(2, n, "tiny count")) || (err = number(3, p_.config.seed, "seed"))) {
-          return err;
-        }
+        if ((err = arity(3)) || (err = number(2, n, "tiny count")) || (err = number(3, c.seed, "seed"))) return err;
         if (n == 0 || n > kMaxTiny) return "tiny count " + std::to_string(n) + " out of range (1 to 65536)";
-        p_.config.hashing = HashMode::kTiny;
-        p_.config.tiny = static_cast<std::uint32_t>(n);
+        c.hashing = HashMode::kTiny;
+        c.tiny = static_cast<std::uint32_t>(n);
       } else {
         return "unknown hashing '" + clip(t) + "' (want pinned, real SEED or tiny N SEED)";
       }
+      p_.config = c;
       return std::nullopt;
     }
     if (name == "hint") {
