@@ -132,9 +132,10 @@ for t in "${targets[@]}"; do
   if [ -f "$root/fuzz/$t.dict" ]; then
     cp "$root/fuzz/$t.dict" "$OUT/fuzz_$t.dict"
   fi
-  # Byte targets decode fixed-size commands; 1024 bytes is a long program
-  # and keeps executions fast. Traces are text and need more room.
-  max_len=1024
+  # As scripts/campaign: byte targets decode 4-byte commands, so 2048
+  # bytes is a long program and keeps executions fast; traces are text and
+  # the longest seed traces are about 6 KB.
+  max_len=2048
   [ "$t" = trace ] && max_len=8192
   {
     echo "[libfuzzer]"
