@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <ostream>
+#include <string>
 #include <tuple>
 #include <vector>
 
@@ -22,13 +24,39 @@ enum Kind : std::uint8_t {
   kLoad, kStore, kLoadOrStore, kLoadAndDelete, kDelete, kSwap, kCompareAndSwap, kCompareAndDelete, kRange, kKinds
 };
 
-// (kind, key, value, other value)
-using Command = std::tuple<std::uint8_t, std::uint8_t, std::uint8_t, std::uint8_t>;
+struct Command {
+  Kind kind;
+  std::uint64_t key, value, other;  // `other`: the expected value of a compare
+};
+
+// How a failing program is shown after shrinking: one call per line.
+void showValue(const Command& c, std::ostream& os) {
+  static const char* const names[] = {"Load", "Store", "LoadOrStore", "LoadAndDelete", "Delete",
+                                      "Swap", "CompareAndSwap", "CompareAndDelete", "Range"};
+  os << "\n  " << names[c.kind] << "(";
+  switch (c.kind) {
+    case kStore: case kLoadOrStore: case kSwap: os << c.key << ", " << c.value; break;
+    case kCompareAndSwap: os << c.key << ", " << c.other << ", " << c.value; break;
+    case kCompareAndDelete: os << c.key << ", " << c.other; break;
+    case kRange: break;
+    default: os << c.key; break;
+  }
+  os << ")";
+}
 
 rc::Gen<std::vector<Command>> programs() {
-  return rc::gen::container<std::vector<Command>>(
-      rc::gen::tuple(rc::gen::inRange<std::uint8_t>(0, kKinds), rc::gen::inRange<std::uint8_t>(0, 6),
-                     rc::gen::inRange<std::uint8_t>(0, 4), rc::gen::inRange<std::uint8_t>(0, 4)));
+  return rc::gen::container<std::vector<Command>>(rc::gen::map(
+      rc::gen::tuple(rc::gen::inRange<int>(0, kKinds), rc::gen::inRange<std::uint64_t>(0, 6),
+                     rc::gen::inRange<std::uint64_t>(0, 4), rc::gen::inRange<std::uint64_t>(0, 4)),
+      [](const std::tuple<int, std::uint64_t, std::uint64_t, std::uint64_t>& t) {
+        return Command{static_cast<Kind>(std::get<0>(t)), std::get<1>(t), std::get<2>(t), std::get<3>(t)};
+      }));
+}
+
+// Results compared as text, so that a failure reads "3 == absent".
+std::string str(const std::optional<std::uint64_t>& v) { return v ? std::to_string(*v) : "absent"; }
+std::string str(const std::pair<std::uint64_t, bool>& r) {
+  return std::to_string(r.first) + (r.second ? " loaded" : " stored");
 }
 
 template <class Map>
@@ -40,26 +68,24 @@ void run_against_model(const std::vector<Command>& program) {
     if (it == model.end()) return std::nullopt;
     return it->second;
   };
-  for (const auto& [kind, key8, v8, w8] : program) {
-    const std::uint64_t k = key8, v = v8, w = w8;
-    switch (kind) {
+  for (const Command& c : program) {
+    const std::uint64_t k = c.key, v = c.value, w = c.other;
+    switch (c.kind) {
       case kLoad:
-        RC_ASSERT(m.Load(k) == model_get(k));
+        RC_ASSERT(str(m.Load(k)) == str(model_get(k)));
         break;
       case kStore:
         m.Store(k, v);
         model[k] = v;
         break;
       case kLoadOrStore: {
-        auto expected = model_get(k);
-        auto got = m.LoadOrStore(k, v);
-        RC_ASSERT(got.second == expected.has_value());
-        RC_ASSERT(got.first == expected.value_or(v));
+        const auto expected = model_get(k);
+        RC_ASSERT(str(m.LoadOrStore(k, v)) == str(std::make_pair(expected.value_or(v), expected.has_value())));
         model.emplace(k, v);
         break;
       }
       case kLoadAndDelete:
-        RC_ASSERT(m.LoadAndDelete(k) == model_get(k));
+        RC_ASSERT(str(m.LoadAndDelete(k)) == str(model_get(k)));
         model.erase(k);
         break;
       case kDelete:
@@ -67,7 +93,7 @@ void run_against_model(const std::vector<Command>& program) {
         model.erase(k);
         break;
       case kSwap:
-        RC_ASSERT(m.Swap(k, v) == model_get(k));
+        RC_ASSERT(str(m.Swap(k, v)) == str(model_get(k)));
         model[k] = v;
         break;
       case kCompareAndSwap: {
@@ -96,7 +122,7 @@ void run_against_model(const std::vector<Command>& program) {
       }
     }
   }
-  for (std::uint64_t k = 0; k < 6; ++k) RC_ASSERT(m.Load(k) == model_get(k));
+  for (std::uint64_t k = 0; k < 6; ++k) RC_ASSERT(str(m.Load(k)) == str(model_get(k)));
 }
 
 RC_GTEST_PROP(SyncMapModel, EveryResultMatchesTheModel, ()) {
