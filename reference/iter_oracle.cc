@@ -70,7 +70,7 @@ void IterOracle::end(const Format& fmt) {
   }
 }
 
-bool IterOracle::take(std::unordered_map<std::uint64_t, std::size_t>& bag, std::uint64_t v) {
+bool IterOracle::take(Bag& bag, std::uint64_t v) {
   auto it = bag.find(v);
   if (it == bag.end() || it->second == 0) return false;
   --it->second;

@@ -24,6 +24,7 @@
 
 #include "check.h"
 #include "model.h"
+#include "pool.h"
 
 namespace tophash::reference {
 
@@ -49,13 +50,17 @@ class IterOracle {
   void end(const Format& fmt);
 
  private:
-  static bool take(std::unordered_map<std::uint64_t, std::size_t>& bag, std::uint64_t v);
+  using Set = std::unordered_set<std::uint64_t, std::hash<std::uint64_t>, std::equal_to<std::uint64_t>,
+                                 PoolAllocator<std::uint64_t>>;
+  using Bag = std::unordered_map<std::uint64_t, std::size_t, std::hash<std::uint64_t>, std::equal_to<std::uint64_t>,
+                                 PoolAllocator<std::pair<const std::uint64_t, std::size_t>>>;
+  static bool take(Bag& bag, std::uint64_t v);
 
   bool started_ = false, ended_ = false, cleared_nan_ = false;
-  std::unordered_set<std::uint64_t> must_;     // present since start, not yet yielded
-  std::unordered_set<std::uint64_t> yielded_;  // yielded and not deleted since
-  std::unordered_set<std::uint64_t> cleared_;  // removed by a clear while open
-  std::unordered_map<std::uint64_t, std::size_t> nan_must_, nan_other_;
+  Set must_;     // present since start, not yet yielded
+  Set yielded_;  // yielded and not deleted since
+  Set cleared_;  // removed by a clear while open
+  Bag nan_must_, nan_other_;
 };
 
 

@@ -11,6 +11,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "pool.h"
+
 namespace tophash::reference {
 
 struct ModelEntry {
@@ -26,11 +28,13 @@ class Model {
   const ModelEntry* get(std::uint64_t id, bool nan) const;
   std::size_t size() const { return entries_.size() + nan_values_.size(); }
   void clear();
-  const std::unordered_map<std::uint64_t, ModelEntry>& entries() const { return entries_; }
+  using Entries = std::unordered_map<std::uint64_t, ModelEntry, std::hash<std::uint64_t>, std::equal_to<std::uint64_t>,
+                                     PoolAllocator<std::pair<const std::uint64_t, ModelEntry>>>;
+  const Entries& entries() const { return entries_; }
   const std::vector<std::uint64_t>& nan_values() const { return nan_values_; }
 
  private:
-  std::unordered_map<std::uint64_t, ModelEntry> entries_;
+  Entries entries_;
   std::vector<std::uint64_t> nan_values_;
 };
 
