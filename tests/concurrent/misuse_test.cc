@@ -96,7 +96,7 @@ TEST(BucketMapMisuse, TheGateItselfDoesNotAbort) {
 // in time (so Go's check stays quiet) and never synchronise (so the writes
 // race). ThreadSanitizer must say so. Run as a subprocess: its report is
 // expected and must not count against this test binary.
-TEST(BucketMapMisuse, ThreadSanitizerReportsUnsynchronisedWriters) {
+TEST(BucketMapMisuse, TsanReportsUnsynchronisedWriters) {
   setenv("TSAN_OPTIONS", "halt_on_error=0 exitcode=66 report_signal_unsafe=0", 1);
   const std::string cmd = std::string("\"") + TOPHASH_RACY_WRITERS + "\" 2>&1";
   FILE* p = popen(cmd.c_str(), "r");
