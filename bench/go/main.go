@@ -8,7 +8,7 @@
 // the collector's background work), taken from the run that lasted at
 // least -mintime, its iteration count found as Google Benchmark finds it.
 //
-//	gomap-bench [-workloads insert,get_hit,...] [-sizes 1024,...] [-mintime 0.25]
+//	gomap-bench [-workloads insert,get_hit,...] [-sizes 1024,...] [-mintime 0.25] [-warmup 0.1]
 //	gomap-bench -memory   heap bytes of maps built by the insert workload
 //	gomap-bench -keys     fingerprints of the key sets (must match map_bench --keys)
 package main
@@ -109,8 +109,16 @@ func (c *clock) stop() {
 
 // measure calls run(iters, clock), which starts and stops the clock and
 // returns the operations it did, growing iters until one run reaches
-// minTime; that run is the result.
-func measure(minTime time.Duration, run func(iters int, c *clock) int) (cpuNs, wallNs float64) {
+// minTime; that run is the result. A warm-up, done the same way for
+// warmup and discarded, comes first (Google Benchmark's min_warmup_time).
+func measure(minTime, warmup time.Duration, run func(iters int, c *clock) int) (cpuNs, wallNs float64) {
+	if warmup > 0 {
+		grow(warmup, run)
+	}
+	return grow(minTime, run)
+}
+
+func grow(minTime time.Duration, run func(iters int, c *clock) int) (cpuNs, wallNs float64) {
 	iters := 1
 	for {
 		c := clock{epoch: time.Now()}
@@ -351,6 +359,7 @@ func main() {
 	names := flag.String("workloads", strings.Join(workloadOrder, ","), "comma-separated workloads")
 	sizeList := flag.String("sizes", "1024,131072,1048576", "comma-separated map sizes (powers of two)")
 	minTime := flag.Float64("mintime", 0.25, "seconds of CPU time the measured run must reach")
+	warmup := flag.Float64("warmup", 0, "seconds of CPU time to run first, unmeasured")
 	memory := flag.Bool("memory", false, "print heap bytes of maps built by the insert workload")
 	keys := flag.Bool("keys", false, "print key set fingerprints")
 	flag.Parse()
@@ -379,7 +388,8 @@ func main() {
 			os.Exit(2)
 		}
 		for _, n := range sizes {
-			cpu, wall := measure(time.Duration(*minTime*float64(time.Second)), w(n))
+			cpu, wall := measure(time.Duration(*minTime*float64(time.Second)),
+				time.Duration(*warmup*float64(time.Second)), w(n))
 			fmt.Printf("go %s %d %.3f %.3f\n", name, n, cpu, wall)
 			runtime.GC()
 		}

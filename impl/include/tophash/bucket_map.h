@@ -80,7 +80,8 @@
 // Randomness. Each map has its own random source: the hash seed, the
 // reseed after a clear or a delete that empties the map, iterator start
 // positions, NaN hashes and (from B = 16) Go's approximate overflow count
-// all come from it. Seeded from std::random_device by default; pass a seed
+// all come from it. Seeded by default from a per-thread stream that
+// std::random_device seeds once (as cheap as Go's fastrand); pass a seed
 // to make every one of those choices reproducible.
 #pragma once
 
@@ -119,9 +120,15 @@ struct IterStart {
   std::abort();
 }
 
+// std::random_device may cost a system call, too much for every map made:
+// it seeds a per-thread wyrand stream once.
 inline std::uint64_t random_seed() {
-  std::random_device rd;
-  return (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
+  thread_local std::uint64_t state = [] {
+    std::random_device rd;
+    return (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
+  }();
+  state += 0xa0761d6478bd642full;
+  return hashing::mum(state, state ^ 0xe7037ed1a0b428dbull);
 }
 
 template <class K, class V, class Hash = Hasher<K>, class KeyEqual = std::equal_to<K>,
@@ -347,13 +354,17 @@ class BucketMap {
   }
 
   // hashWriting: checked, then the hash computed, then set (mapassign).
+  // A load and a store, not a locked read-modify-write: Go's
+  // `h.flags ^= hashWriting` is a plain one too, and a locked instruction
+  // on every write would cost more than the rest of a small put.
   void check_not_writing(const char* msg) const noexcept {
     if ((flags() & kHashWriting) != 0) go_fatal(msg);
   }
-  void begin_write() noexcept { flags_.fetch_xor(kHashWriting, std::memory_order_relaxed); }
+  void begin_write() noexcept { flags_.store(flags() ^ kHashWriting, std::memory_order_relaxed); }
   void end_write() noexcept {
-    if ((flags() & kHashWriting) == 0) go_fatal("concurrent map writes");
-    clear_flags(kHashWriting);
+    const std::uint8_t f = flags();
+    if ((f & kHashWriting) == 0) go_fatal("concurrent map writes");
+    flags_.store(static_cast<std::uint8_t>(f & ~kHashWriting), std::memory_order_relaxed);
   }
   struct WriteScope {
     BucketMap* m;
@@ -373,20 +384,40 @@ class BucketMap {
     return b;
   }
 
+  // Starts loading a whole bucket while its tophash word is examined: the
+  // key and value a hit needs lie on other cache lines (a bucket of u64
+  // keys and values spans three), so their misses overlap the first one
+  // instead of following it. Larger buckets would cost more bandwidth
+  // than they save; for them only the matched slot's value is prefetched.
+  static void prefetch_bucket(const BucketT* b) noexcept {
+    if constexpr (sizeof(BucketT) <= 256) {
+      const char* p = reinterpret_cast<const char*>(b);
+      for (std::size_t off = 64; off < sizeof(BucketT); off += 64) __builtin_prefetch(p + off);
+      __builtin_prefetch(p + sizeof(BucketT) - 1);
+    }
+  }
+  static void prefetch_value(BucketT* b, std::size_t i) noexcept {
+    if constexpr (sizeof(BucketT) > 256) __builtin_prefetch(b->value(i));
+  }
+
   // mapaccessK without the misuse check: the live slot of `key`.
   std::pair<BucketT*, std::size_t> find_slot(const K& key) noexcept {
     if (count_ == 0) return {nullptr, 0};
     std::uint64_t hash = hash_of(key);
-    std::uint8_t top = internal::top_hash(hash);
+    const std::uint8_t top = internal::top_hash(hash);
     for (BucketT* b = lookup_bucket(hash); b != nullptr; b = b->overflow) {
-      for (std::size_t i = 0; i < kCnt; ++i) {
-        std::uint8_t t = b->tophash[i];
-        if (t != top) {
-          if (t == internal::kEmptyRest) return {nullptr, 0};
-          continue;
-        }
+      prefetch_bucket(b);
+      // The slots matching top before the first emptyRest, in order: what
+      // a slot-by-slot scan that stops at emptyRest would compare.
+      const std::uint64_t w = b->tophash_word();
+      const std::uint64_t rest = internal::match_zero(w);
+      for (std::uint64_t m = internal::match_byte(w, top) & internal::slots_before_first(rest); m != 0;
+           m &= m - 1) {
+        const std::size_t i = internal::first_slot(m);
+        prefetch_value(b, i);
         if (eq_(key, *b->key(i))) return {b, i};
       }
+      if (rest != 0) break;
     }
     return {nullptr, 0};
   }

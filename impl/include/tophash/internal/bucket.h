@@ -2,6 +2,7 @@
 // bucket array that owns a generation of buckets and their overflow chains.
 #pragma once
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -29,6 +30,52 @@ inline constexpr bool is_empty(std::uint8_t t) noexcept { return t <= kEmptyOne;
 inline constexpr bool is_filled(std::uint8_t t) noexcept { return t >= kMinTopHash; }
 inline constexpr bool is_evacuated_slot(std::uint8_t t) noexcept {
   return t == kEvacuatedX || t == kEvacuatedY;
+}
+
+// All eight tophash bytes of a bucket at once (SWAR). A bucket's tophash
+// array read as one word, slot i in byte i; each function returns a mask
+// with bit 8i+7 set exactly for the slots i that qualify (no false
+// positives, unlike the cheaper borrow trick), so the slots are visited in
+// order by counting trailing zeros.
+//
+//   byte:  7        6            1        0
+//        +--------+--------+ .. +--------+--------+
+//        | slot 7 | slot 6 |    | slot 1 | slot 0 |   tophash word
+//        +--------+--------+ .. +--------+--------+
+//         1....... 0.......      0....... 1.......    mask: slots 0 and 7
+inline constexpr std::uint64_t kSlotLsb = 0x0101010101010101ull;
+inline constexpr std::uint64_t kSlotMsb = 0x8080808080808080ull;
+
+inline std::uint64_t load_tophash_word(const std::uint8_t* tophash) noexcept {
+  std::uint64_t w;
+  std::memcpy(&w, tophash, sizeof w);
+  if constexpr (std::endian::native == std::endian::big) w = __builtin_bswap64(w);
+  return w;
+}
+// Bytes equal to zero: the top bit of (low seven bits + 0x7f) is set iff
+// one of them is, which never carries into the next byte.
+inline constexpr std::uint64_t match_zero(std::uint64_t w) noexcept {
+  return ~(((w & ~kSlotMsb) + ~kSlotMsb) | w | ~kSlotMsb);
+}
+inline constexpr std::uint64_t match_byte(std::uint64_t w, std::uint8_t b) noexcept {
+  return match_zero(w ^ (kSlotLsb * b));
+}
+// emptyRest or emptyOne: all bits but the lowest clear.
+inline constexpr std::uint64_t match_empty(std::uint64_t w) noexcept { return match_zero(w & ~kSlotLsb); }
+// Slots holding an entry or an evacuation leftover: neither empty nor
+// evacuatedEmpty (what an iterator visits).
+inline constexpr std::uint64_t match_occupied(std::uint64_t w) noexcept {
+  return ~(match_empty(w) | match_byte(w, kEvacuatedEmpty)) & kSlotMsb;
+}
+// The slots before the first one in `mask` (all slots if none).
+inline constexpr std::uint64_t slots_before_first(std::uint64_t mask) noexcept {
+  return mask == 0 ? ~std::uint64_t{0} : (mask & (~mask + 1)) - 1;
+}
+static_assert(match_zero(0x0500000100ff0000ull) == 0x0080800080008080ull &&
+                  match_empty(0x0500000100ff0000ull) == 0x0080808080008080ull,
+              "the masks must be exact: a false match would compare a key in an empty slot");
+inline std::size_t first_slot(std::uint64_t mask) noexcept {
+  return static_cast<std::size_t>(__builtin_ctzll(mask)) >> 3;
 }
 
 inline constexpr std::uint8_t top_hash(std::uint64_t hash) noexcept {
@@ -65,6 +112,7 @@ struct Bucket {
   const V* value(std::size_t i) const noexcept {
     return std::launder(reinterpret_cast<const V*>(value_storage) + i);
   }
+  std::uint64_t tophash_word() const noexcept { return load_tophash_word(tophash); }
   // evacuated(b): the first slot carries the bucket's evacuation state.
   bool evacuated() const noexcept {
     return tophash[0] > kEmptyOne && tophash[0] < kMinTopHash;

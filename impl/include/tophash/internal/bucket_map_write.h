@@ -28,16 +28,15 @@ again:
   BucketT* insertb = nullptr;
   std::size_t inserti = 0;
   for (;;) {
-    for (std::size_t i = 0; i < kCnt; ++i) {
-      const std::uint8_t t = b->tophash[i];
-      if (t != top) {
-        if (internal::is_empty(t) && insertb == nullptr) {
-          insertb = b;
-          inserti = i;
-        }
-        if (t == internal::kEmptyRest) goto not_found;
-        continue;
-      }
+    // A slot-by-slot scan up to the first emptyRest, eight slots at once:
+    // the keys whose tophash matches are compared in slot order, and the
+    // first empty slot (emptyOne or emptyRest) is remembered.
+    prefetch_bucket(b);
+    const std::uint64_t w = b->tophash_word();
+    const std::uint64_t rest = internal::match_zero(w);
+    for (std::uint64_t m = internal::match_byte(w, top) & internal::slots_before_first(rest); m != 0;
+         m &= m - 1) {
+      const std::size_t i = internal::first_slot(m);
       if (!eq_(key, *b->key(i))) continue;
       // Already present: update it.
       if (overwrite) {
@@ -46,10 +45,15 @@ again:
       }
       return {b->value(i), false};
     }
-    if (b->overflow == nullptr) break;
+    if (insertb == nullptr) {
+      if (const std::uint64_t empty = internal::match_empty(w); empty != 0) {
+        insertb = b;
+        inserti = internal::first_slot(empty);
+      }
+    }
+    if (rest != 0 || b->overflow == nullptr) break;
     b = b->overflow;
   }
-not_found:
   if (!growing() && (over_load_factor(count_ + 1, B_) || too_many_overflow_buckets(noverflow_, B_))) {
     hash_grow();
     goto again;  // growing invalidates everything
@@ -89,12 +93,13 @@ typename TOPHASH_MAP::size_type TOPHASH_MAP::erase(const K& key) noexcept {
   BucketT* const orig = buckets_->bucket(bucket);
   const std::uint8_t top = internal::top_hash(hash);
   for (BucketT* b = orig; b != nullptr; b = b->overflow) {
-    for (std::size_t i = 0; i < kCnt; ++i) {
-      const std::uint8_t t = b->tophash[i];
-      if (t != top) {
-        if (t == internal::kEmptyRest) return 0;
-        continue;
-      }
+    // The slots matching top before the first emptyRest, in order.
+    prefetch_bucket(b);
+    const std::uint64_t w = b->tophash_word();
+    const std::uint64_t rest = internal::match_zero(w);
+    for (std::uint64_t m = internal::match_byte(w, top) & internal::slots_before_first(rest); m != 0;
+         m &= m - 1) {
+      std::size_t i = internal::first_slot(m);
       if (!eq_(key, *b->key(i))) continue;
       // Destroy the entry now: its resources are released at once.
       b->destroy_slot(i);
@@ -123,6 +128,7 @@ typename TOPHASH_MAP::size_type TOPHASH_MAP::erase(const K& key) noexcept {
       if (count_ == 0) hash0_ = rand64();  // reseed, as Go does (issue 25237)
       return 1;
     }
+    if (rest != 0) return 0;
   }
   return 0;
 }
