@@ -409,10 +409,9 @@ class BucketMap {
       prefetch_bucket(b);
       // The slots matching top before the first emptyRest, in order: what
       // a slot-by-slot scan that stops at emptyRest would compare.
-      const std::uint64_t w = b->tophash_word();
-      const std::uint64_t rest = internal::match_zero(w);
-      for (std::uint64_t m = internal::match_byte(w, top) & internal::slots_before_first(rest); m != 0;
-           m &= m - 1) {
+      const internal::TophashGroup g = b->group();
+      const std::uint32_t rest = g.match_empty_rest();
+      for (std::uint32_t m = g.match(top) & internal::slots_before_first(rest); m != 0; m &= m - 1) {
         const std::size_t i = internal::first_slot(m);
         prefetch_value(b, i);
         if (eq_(key, *b->key(i))) return {b, i};
@@ -424,6 +423,9 @@ class BucketMap {
   std::pair<BucketT*, std::size_t> access(const K& key) noexcept {
     if (count_ == 0) return {nullptr, 0};
     check_not_writing("concurrent map read and map write");
+    // A key unequal to itself is never found; answering without hashing
+    // keeps reads free of side effects (no draw from the random source).
+    if (key_is_nan(key)) return {nullptr, 0};
     return find_slot(key);
   }
 
