@@ -10,6 +10,10 @@
 #include <new>
 #include <type_traits>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace tophash::internal {
 
 inline constexpr std::size_t kBucketCnt = 8;  // slots per bucket (bucketCnt)
@@ -32,51 +36,80 @@ inline constexpr bool is_evacuated_slot(std::uint8_t t) noexcept {
   return t == kEvacuatedX || t == kEvacuatedY;
 }
 
-// All eight tophash bytes of a bucket at once (SWAR). A bucket's tophash
-// array read as one word, slot i in byte i; each function returns a mask
-// with bit 8i+7 set exactly for the slots i that qualify (no false
-// positives, unlike the cheaper borrow trick), so the slots are visited in
-// order by counting trailing zeros.
-//
-//   byte:  7        6            1        0
-//        +--------+--------+ .. +--------+--------+
-//        | slot 7 | slot 6 |    | slot 1 | slot 0 |   tophash word
-//        +--------+--------+ .. +--------+--------+
-//         1....... 0.......      0....... 1.......    mask: slots 0 and 7
+// SWAR over a bucket's tophash array read as one word, slot i in byte i:
+// the top bit of each byte says whether that slot qualifies. Exact (no
+// false positives, unlike the cheaper borrow trick): a false match would
+// compare a key in an empty slot.
 inline constexpr std::uint64_t kSlotLsb = 0x0101010101010101ull;
 inline constexpr std::uint64_t kSlotMsb = 0x8080808080808080ull;
-
-inline std::uint64_t load_tophash_word(const std::uint8_t* tophash) noexcept {
-  std::uint64_t w;
-  std::memcpy(&w, tophash, sizeof w);
-  if constexpr (std::endian::native == std::endian::big) w = __builtin_bswap64(w);
-  return w;
-}
 // Bytes equal to zero: the top bit of (low seven bits + 0x7f) is set iff
 // one of them is, which never carries into the next byte.
-inline constexpr std::uint64_t match_zero(std::uint64_t w) noexcept {
+inline constexpr std::uint64_t swar_match_zero(std::uint64_t w) noexcept {
   return ~(((w & ~kSlotMsb) + ~kSlotMsb) | w | ~kSlotMsb);
 }
-inline constexpr std::uint64_t match_byte(std::uint64_t w, std::uint8_t b) noexcept {
-  return match_zero(w ^ (kSlotLsb * b));
+// One bit per slot: the top bits of the bytes gathered into bits 0..7
+// (each product term lands on its own bit, so nothing carries).
+inline constexpr std::uint32_t swar_to_slots(std::uint64_t m) noexcept {
+  return static_cast<std::uint32_t>(((m >> 7) * 0x0102040810204080ull) >> 56);
 }
-// emptyRest or emptyOne: all bits but the lowest clear.
-inline constexpr std::uint64_t match_empty(std::uint64_t w) noexcept { return match_zero(w & ~kSlotLsb); }
-// Slots holding an entry or an evacuation leftover: neither empty nor
-// evacuatedEmpty (what an iterator visits).
-inline constexpr std::uint64_t match_occupied(std::uint64_t w) noexcept {
-  return ~(match_empty(w) | match_byte(w, kEvacuatedEmpty)) & kSlotMsb;
-}
-// The slots before the first one in `mask` (all slots if none).
-inline constexpr std::uint64_t slots_before_first(std::uint64_t mask) noexcept {
-  return mask == 0 ? ~std::uint64_t{0} : (mask & (~mask + 1)) - 1;
-}
-static_assert(match_zero(0x0500000100ff0000ull) == 0x0080800080008080ull &&
-                  match_empty(0x0500000100ff0000ull) == 0x0080808080008080ull,
-              "the masks must be exact: a false match would compare a key in an empty slot");
-inline std::size_t first_slot(std::uint64_t mask) noexcept {
-  return static_cast<std::size_t>(__builtin_ctzll(mask)) >> 3;
-}
+static_assert(swar_match_zero(0x0500000100ff0000ull) == 0x0080800080008080ull &&
+                  swar_to_slots(0x0080800080008080ull) == 0x6b,
+              "SWAR masks must be exact and keep slot order");
+
+// The eight tophash bytes of a bucket, examined at once (SSE2 where there
+// is SSE2, SWAR elsewhere). Each match returns a slot mask: bit i set
+// exactly for the slots i that qualify, so counting trailing zeros visits
+// them in slot order, as a slot-by-slot scan would.
+class TophashGroup {
+ public:
+  explicit TophashGroup(const std::uint8_t* tophash) noexcept {
+#if defined(__SSE2__)
+    v_ = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(tophash));
+#else
+    std::memcpy(&w_, tophash, sizeof w_);
+    if constexpr (std::endian::native == std::endian::big) w_ = __builtin_bswap64(w_);
+#endif
+  }
+  std::uint32_t match(std::uint8_t b) const noexcept {
+#if defined(__SSE2__)
+    // b in each of the low eight bytes: a multiply and a move, where
+    // _mm_set1_epi8 takes four shuffles on SSE2.
+    const __m128i bs = _mm_set_epi64x(0, static_cast<long long>(kSlotLsb * b));
+    return low8(_mm_cmpeq_epi8(v_, bs));
+#else
+    return swar_to_slots(swar_match_zero(w_ ^ (kSlotLsb * b)));
+#endif
+  }
+  // emptyRest.
+  std::uint32_t match_empty_rest() const noexcept { return match(0); }
+  static_assert(kEmptyRest == 0);
+  // emptyRest or emptyOne: every bit but the lowest clear.
+  std::uint32_t match_empty() const noexcept {
+    static_assert(kEmptyRest == 0 && kEmptyOne == 1);
+#if defined(__SSE2__)
+    return low8(_mm_cmpeq_epi8(_mm_and_si128(v_, _mm_set1_epi8(static_cast<char>(0xfe))), _mm_setzero_si128()));
+#else
+    return swar_to_slots(swar_match_zero(w_ & ~kSlotLsb));
+#endif
+  }
+  // Slots an iterator visits: an entry or an evacuation leftover (neither
+  // empty nor evacuatedEmpty).
+  std::uint32_t match_occupied() const noexcept { return ~(match_empty() | match(kEvacuatedEmpty)) & 0xffu; }
+
+ private:
+#if defined(__SSE2__)
+  static std::uint32_t low8(__m128i eq) noexcept { return static_cast<std::uint32_t>(_mm_movemask_epi8(eq)) & 0xffu; }
+  __m128i v_;
+#else
+  std::uint64_t w_;
+#endif
+};
+
+// The slots before the first one in `mask` (all slots if none): the
+// trailing zeros of mask as ones.
+inline constexpr std::uint32_t slots_before_first(std::uint32_t mask) noexcept { return ~mask & (mask - 1); }
+static_assert(slots_before_first(0) == ~0u && slots_before_first(0b10100) == 0b11 && slots_before_first(1) == 0);
+inline std::size_t first_slot(std::uint32_t mask) noexcept { return static_cast<std::size_t>(__builtin_ctz(mask)); }
 
 inline constexpr std::uint8_t top_hash(std::uint64_t hash) noexcept {
   auto top = static_cast<std::uint8_t>(hash >> 56);
@@ -112,7 +145,7 @@ struct Bucket {
   const V* value(std::size_t i) const noexcept {
     return std::launder(reinterpret_cast<const V*>(value_storage) + i);
   }
-  std::uint64_t tophash_word() const noexcept { return load_tophash_word(tophash); }
+  TophashGroup group() const noexcept { return TophashGroup(tophash); }
   // evacuated(b): the first slot carries the bucket's evacuation state.
   bool evacuated() const noexcept {
     return tophash[0] > kEmptyOne && tophash[0] < kMinTopHash;

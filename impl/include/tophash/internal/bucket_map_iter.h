@@ -64,9 +64,7 @@ class BucketMap<K, V, Hash, KeyEqual, Allocator>::Iter {
     // other case (an evacuated slot, a NaN, the end of the bucket).
     if (bptr_ != nullptr && check_bucket_ == kNoCheck && i_ < kCnt) {
       if ((h_->flags() & kHashWriting) != 0) go_fatal("concurrent map iteration and map write");
-      const std::uint64_t visit =
-          std::rotr(internal::match_occupied(bptr_->tophash_word()), static_cast<int>(8 * offset_)) &
-          (~std::uint64_t{0} << (8 * i_));
+      const std::uint32_t visit = steps(bptr_->group().match_occupied(), i_);
       if (visit != 0) {
         const std::size_t i = internal::first_slot(visit);
         const std::size_t offi = (i + offset_) & (kCnt - 1);
@@ -126,14 +124,7 @@ class BucketMap<K, V, Hash, KeyEqual, Allocator>::Iter {
         }
         i = 0;
       }
-      // Step i visits slot (i + offset) mod 8. The occupied slots, rotated
-      // so that bit 8i+7 stands for step i, minus the steps already taken:
-      // the same slots in the same order as testing each slot in turn.
-      std::uint64_t visit = 0;
-      if (i < kCnt) {
-        visit = std::rotr(internal::match_occupied(b->tophash_word()), static_cast<int>(8 * offset_)) &
-                (~std::uint64_t{0} << (8 * i));
-      }
+      std::uint32_t visit = i < kCnt ? steps(b->group().match_occupied(), i) : 0;
       for (; visit != 0; visit &= visit - 1) {
         i = internal::first_slot(visit);
         const std::size_t offi = (i + offset_) & (kCnt - 1);
@@ -179,6 +170,14 @@ class BucketMap<K, V, Hash, KeyEqual, Allocator>::Iter {
   }
 
   friend struct debug::BucketMapAccess;
+
+  // Step i visits slot (i + offset) mod 8. The slot mask rotated so that
+  // bit i stands for step i, minus the steps before `from`: the same slots
+  // in the same order as testing each slot in turn.
+  std::uint32_t steps(std::uint32_t slots, std::size_t from) const noexcept {
+    const std::uint32_t rotated = ((slots >> offset_) | (slots << (kCnt - offset_))) & 0xffu;
+    return rotated & (0xffu << from);
+  }
 
   void finish() noexcept {
     if (walking_) {

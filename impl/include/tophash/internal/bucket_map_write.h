@@ -32,10 +32,9 @@ again:
     // the keys whose tophash matches are compared in slot order, and the
     // first empty slot (emptyOne or emptyRest) is remembered.
     prefetch_bucket(b);
-    const std::uint64_t w = b->tophash_word();
-    const std::uint64_t rest = internal::match_zero(w);
-    for (std::uint64_t m = internal::match_byte(w, top) & internal::slots_before_first(rest); m != 0;
-         m &= m - 1) {
+    const internal::TophashGroup g = b->group();
+    const std::uint32_t rest = g.match_empty_rest();
+    for (std::uint32_t m = g.match(top) & internal::slots_before_first(rest); m != 0; m &= m - 1) {
       const std::size_t i = internal::first_slot(m);
       if (!eq_(key, *b->key(i))) continue;
       // Already present: update it.
@@ -46,7 +45,7 @@ again:
       return {b->value(i), false};
     }
     if (insertb == nullptr) {
-      if (const std::uint64_t empty = internal::match_empty(w); empty != 0) {
+      if (const std::uint32_t empty = g.match_empty(); empty != 0) {
         insertb = b;
         inserti = internal::first_slot(empty);
       }
@@ -95,10 +94,9 @@ typename TOPHASH_MAP::size_type TOPHASH_MAP::erase(const K& key) noexcept {
   for (BucketT* b = orig; b != nullptr; b = b->overflow) {
     // The slots matching top before the first emptyRest, in order.
     prefetch_bucket(b);
-    const std::uint64_t w = b->tophash_word();
-    const std::uint64_t rest = internal::match_zero(w);
-    for (std::uint64_t m = internal::match_byte(w, top) & internal::slots_before_first(rest); m != 0;
-         m &= m - 1) {
+    const internal::TophashGroup g = b->group();
+    const std::uint32_t rest = g.match_empty_rest();
+    for (std::uint32_t m = g.match(top) & internal::slots_before_first(rest); m != 0; m &= m - 1) {
       std::size_t i = internal::first_slot(m);
       if (!eq_(key, *b->key(i))) continue;
       // Destroy the entry now: its resources are released at once.
