@@ -180,7 +180,23 @@ class Run {
       case OpKind::kHint:
         v_.error = trace::ParseError{op.line, "'hint' must be the first operation"};
         return;
-      case OpKind::kPin: pins_[Ops::identity(op.a)] = op.b; break;
+      case OpKind::kPin: {
+        const std::uint64_t id = Ops::identity(op.a);
+        if (check_ && model_.get(id, false) != nullptr) {
+          auto it = pins_.find(id);
+          if (it != pins_.end() && it->second != op.b) {
+            // Go changes a key's hash only by reseeding an empty map; a key
+            // whose hash changes while it is in the map cannot be found again,
+            // which no map could help. Refused, rather than judged.
+            v_.error = trace::ParseError{op.line, "the hash of key " + trace::key_literal(p_, op.a) +
+                                                      " changes while the key is in the map; lockstep checking needs "
+                                                      "a key's hash to change only while the key is absent"};
+            return;
+          }
+        }
+        pins_[id] = op.b;
+        break;
+      }
       case OpKind::kPut: {
         may_replace = true;
         const bool nan = Ops::may_be_nan(op.a);
