@@ -91,6 +91,11 @@ class Counted {
     b.check("comparison with a destroyed object");
     return a.id_ == b.id_;
   }
+  friend bool operator<(const Counted& a, const Counted& b) noexcept {  // for the invariant checker's sort
+    a.check("comparison with a destroyed object");
+    b.check("comparison with a destroyed object");
+    return a.id_ < b.id_;
+  }
   friend std::string to_string(const Counted& c) { return std::to_string(c.id_); }
 
  private:

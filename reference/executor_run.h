@@ -173,6 +173,7 @@ class Run {
     const std::size_t count0 = m.size(), nov0 = A::noverflow(m);
     const bool growing0 = A::growing(m);
     std::optional<std::uint64_t> touched;  // hash of the key the op wrote or read
+    std::optional<K> key;                  // that key
     bool full = false;                     // the op may have touched any bucket
     bool may_replace = false;              // the op may replace the bucket array
 
@@ -202,9 +203,9 @@ class Run {
         const bool nan = Ops::may_be_nan(op.a);
         const std::uint64_t id = Ops::identity(op.a);
         const bool existed = !nan && model_.get(id, false) != nullptr;
-        K key = Ops::key(p_, op.a);
-        auto [vp, added] = map_put(m, key, Ops::value(p_, op.b));
-        if (!nan) touched = hash_now(m, key);
+        key.emplace(Ops::key(p_, op.a));
+        auto [vp, added] = map_put(m, *key, Ops::value(p_, op.b));
+        if (!nan) touched = hash_now(m, *key);
         if (!check_) break;
         if (added == existed) {
           fail("result: put", "put " + trace::key_literal(p_, op.a) + (added ? " added a key already in the map"
@@ -251,9 +252,9 @@ class Run {
       case OpKind::kDel: {
         const bool nan = Ops::may_be_nan(op.a);
         const std::uint64_t id = Ops::identity(op.a);
-        const K key = Ops::key(p_, op.a);
-        if (!nan) touched = hash_now(m, key);  // before: a delete that empties the map reseeds it
-        const std::size_t n = map_erase(m, key);
+        key.emplace(Ops::key(p_, op.a));
+        if (!nan) touched = hash_now(m, *key);  // before: a delete that empties the map reseeds it
+        const std::size_t n = map_erase(m, *key);
         if (!check_) break;
         const std::size_t want = model_.erase(id, nan);
         if (n != want) {
@@ -267,9 +268,9 @@ class Run {
       }
       case OpKind::kGet: {
         const bool nan = Ops::may_be_nan(op.a);
-        const K key = Ops::key(p_, op.a);
-        const V* v = map_get(m, key);
-        if (!nan) touched = hash_now(m, key);
+        key.emplace(Ops::key(p_, op.a));
+        const V* v = map_get(m, *key);
+        if (!nan) touched = hash_now(m, *key);
         if (opt_.output) {
           *opt_.output += "get " + trace::key_literal(p_, op.a) + " " + (v ? value_text(*v) : std::string("missing")) + "\n";
         }
@@ -339,7 +340,7 @@ class Run {
     if (!may_replace && A::buckets(m) != arr0) {
       fail("growth: unexpected", "'" + trace::print_op(p_, op) + "' replaced the bucket array");
     }
-    after_op(m, slots, inv, before, touched, full);
+    after_op(m, slots, inv, before, touched, key && touched ? &*key : nullptr, full);
   }
 
   // One step of an iterator; returns whether it yielded.
@@ -392,7 +393,8 @@ class Run {
   }
 
   TOPHASH_HARNESS void after_op(Map& m, std::vector<Slot>& slots, InvariantChecker<Map>& inv,
-                const typename InvariantChecker<Map>::Before& before, std::optional<std::uint64_t> touched, bool full) {
+                const typename InvariantChecker<Map>::Before& before, std::optional<std::uint64_t> touched,
+                                const K* key, bool full) {
     if (m.size() != model_.size()) {
       fail("result: len", "the map holds " + std::to_string(m.size()) + " entries, want " + std::to_string(model_.size()));
     }
@@ -446,7 +448,7 @@ class Run {
       since_full_ = 0;
       ++v_.stats.full_checks;
     } else {
-      inv.check_touched(before, touched);
+      inv.check_touched(before, touched, key);
     }
   }
 

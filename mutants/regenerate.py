@@ -1,0 +1,68 @@
+#!/usr/bin/env python3
+"""Regenerates the map's planted-bug patches (mutants/NAME.patch) from the
+current sources: each mutant is one textual replacement in one file. Run it
+when the map's code moves and a patch no longer applies; a replacement
+whose original text is gone (or not unique) stops the script, so a mutant
+is never silently lost. scripts/mutants applies the patches.
+"""
+import os
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUT = os.path.join(ROOT, "mutants")
+# name, file, original text, planted text, what the bug is
+M = [
+ ("emptyrest-overflow", "impl/include/tophash/internal/bucket_map_write.h",
+  "            if (b == orig) break;\n            BucketT* c = b;",
+  "            break;  // planted: the emptyRest run stops at the overflow bucket's start\n            BucketT* c = b;",
+  "mapdelete: the emptyRest run is not carried back into the previous bucket of the chain"),
+ ("overflow-walk-early", "impl/include/tophash/bucket_map.h",
+  "    for (BucketT* b = lookup_bucket(hash); b != nullptr; b = b->overflow) {",
+  "    for (BucketT* b = lookup_bucket(hash); b != nullptr && (b->overflow != nullptr || b == lookup_bucket(hash)); b = b->overflow) {  // planted",
+  "lookup stops one bucket early: the last overflow bucket of a chain is never searched"),
+ ("xy-wrong-bit", "impl/include/tophash/internal/bucket_map_write.h",
+  "          } else if ((hash & newbit) != 0) {",
+  "          } else if ((hash & (newbit << 1)) != 0) {  // planted: the wrong hash bit",
+  "evacuation splits an old bucket between X and Y by the wrong hash bit"),
+ ("deleted-value-kept", "impl/include/tophash/internal/bucket_map_write.h",
+  "      // Destroy the entry now: its resources are released at once.\n      b->destroy_slot(i);",
+  "      // Destroy the entry now: its resources are released at once.\n      if constexpr (!std::is_trivially_destructible_v<K>) b->key(i)->~K();  // planted: the value is not destroyed",
+  "delete destroys the key but not the value"),
+ ("iter-no-filter", "impl/include/tophash/internal/bucket_map_iter.h",
+  "        if (check != kNoCheck && !h->same_size_grow()) {",
+  "        if (false && check != kNoCheck && !h->same_size_grow()) {  // planted",
+  "an iterator walking an old bucket during growth keeps every key, not only those bound for the bucket it visits"),
+ ("load-factor-off-by-one", "impl/include/tophash/bucket_map.h",
+  "    return count > kCnt && count > 13 * (bucket_shift(b) / 2);",
+  "    return count > kCnt && count >= 13 * (bucket_shift(b) / 2);  // planted: off by one",
+  "overLoadFactor uses >= instead of >: the map doubles one key early"),
+ ("evacuation-mark-stuck", "impl/include/tophash/internal/bucket_map_write.h",
+  "  while (nevacuate_ != stop && oldbuckets_->bucket(nevacuate_)->evacuated()) ++nevacuate_;",
+  "  // planted: the mark is not advanced over buckets already evacuated",
+  "the evacuation mark is not advanced over old buckets that are already evacuated"),
+ ("overflow-trigger-off-by-one", "impl/include/tophash/bucket_map.h",
+  "    return noverflow >= (std::size_t{1} << std::min<std::uint8_t>(b, 15));",
+  "    return noverflow > (std::size_t{1} << std::min<std::uint8_t>(b, 15));  // planted: off by one",
+  "tooManyOverflowBuckets uses > instead of >=: same-size growth starts one overflow bucket late"),
+ ("iter-stale-after-evacuation", "impl/include/tophash/internal/bucket_map_iter.h",
+  "        if (!internal::is_evacuated_slot(t) || nan) {",
+  "        if (true) {  // planted: an evacuated slot is yielded as it stands, not looked up again",
+  "an iterator yields the stale copy left in an evacuated slot instead of looking the key up in the live map"),
+]
+for name, path, old, new, what in M:
+    text = open(os.path.join(ROOT, path)).read()
+    if text.count(old) != 1:
+        sys.exit("regenerate: %s: the text to replace is gone from %s (or not unique)" % (name, path))
+    with tempfile.TemporaryDirectory() as d:
+        for side, content in (("a", text), ("b", text.replace(old, new))):
+            os.makedirs(os.path.join(d, side, os.path.dirname(path)))
+            with open(os.path.join(d, side, path), "w") as f:
+                f.write(content)
+        diff = subprocess.run(["diff", "-u", "--label", "a/" + path, "--label", "b/" + path, "a/" + path, "b/" + path],
+                              cwd=d, capture_output=True, text=True).stdout
+    with open(os.path.join(OUT, name + ".patch"), "w") as f:
+        f.write("Planted bug: %s.\n\n" % what)
+        f.write(diff)
+    print("mutants/%s.patch" % name)
