@@ -387,13 +387,18 @@ class BucketMap {
   // Starts loading a whole bucket while its tophash word is examined: the
   // key and value a hit needs lie on other cache lines (a bucket of u64
   // keys and values spans three), so their misses overlap the first one
-  // instead of following it. Larger buckets would cost more bandwidth
-  // than they save; for them only the matched slot's value is prefetched.
+  // instead of following it. Of a larger bucket only the keys are loaded
+  // ahead (as Go's string lookup reads every key's length), and the value
+  // of a matching slot once it is known.
   static void prefetch_bucket(const BucketT* b) noexcept {
+    const char* p = reinterpret_cast<const char*>(b);
     if constexpr (sizeof(BucketT) <= 256) {
-      const char* p = reinterpret_cast<const char*>(b);
       for (std::size_t off = 64; off < sizeof(BucketT); off += 64) __builtin_prefetch(p + off);
       __builtin_prefetch(p + sizeof(BucketT) - 1);
+    } else {
+      const char* keys = reinterpret_cast<const char*>(b->key_storage);
+      for (std::size_t off = 0; off < sizeof(b->key_storage); off += 64) __builtin_prefetch(keys + off);
+      __builtin_prefetch(keys + sizeof(b->key_storage) - 1);
     }
   }
   static void prefetch_value(BucketT* b, std::size_t i) noexcept {
