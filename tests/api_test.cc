@@ -8,6 +8,7 @@
 #include <sstream>
 #include <string>
 
+#include "executor.h"
 #include "replay.h"
 #include "test_util.h"
 #include "tophash/debug.h"
@@ -158,6 +159,29 @@ TEST(Trace, PrintParsesBackToTheSameProgram) {
   auto parsed = trace::parse_trace(text);
   ASSERT_FALSE(parsed.error);
   EXPECT_EQ(trace::print_trace(parsed.program), text);
+}
+
+// Every regression trace the fuzzers ever filed runs clean in lockstep (the
+// fuzz preset replays their inputs too; this runs them in every build).
+TEST(Regressions, EveryFiledTraceRunsCleanInLockstep) {
+  namespace fs = std::filesystem;
+  int n = 0;
+  for (const auto& dir : fs::directory_iterator(TOPHASH_REGRESSIONS)) {
+    if (!dir.is_directory()) continue;
+    for (const auto& entry : fs::directory_iterator(dir.path())) {
+      if (entry.path().extension() != ".trace") continue;
+      std::ifstream f(entry.path(), std::ios::binary);
+      std::stringstream ss;
+      ss << f.rdbuf();
+      auto parsed = trace::parse_trace(ss.str());
+      ASSERT_FALSE(parsed.error) << entry.path() << ": " << parsed.error->what;
+      auto v = reference::execute(parsed.program);
+      EXPECT_FALSE(v.error) << entry.path();
+      EXPECT_TRUE(v.ok()) << entry.path() << "\n" << reference::describe(parsed.program, v);
+      ++n;
+    }
+  }
+  EXPECT_GE(n, 2) << "the filed regressions";
 }
 
 TEST(GoTraces, EveryRecordedTraceReplaysByteForByte) {

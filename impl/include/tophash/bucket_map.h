@@ -462,6 +462,7 @@ class BucketMap {
   Array* oldbuckets_ = nullptr;  // non-null only while growing
   std::size_t nevacuate_ = 0;    // old buckets below this are evacuated
   std::size_t live_iters_ = 0;   // initialised iterators not yet at their end
+  std::uint32_t rebuilds_ = 0;   // rebuilds (reserve, shrink_to_fit) so far: see Iter::next
   [[no_unique_address]] Hash hash_;
   [[no_unique_address]] KeyEqual eq_;
   [[no_unique_address]] Allocator alloc_;

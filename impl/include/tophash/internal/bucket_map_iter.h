@@ -21,6 +21,7 @@ class BucketMap<K, V, Hash, KeyEqual, Allocator>::Iter {
     B_ = h->B_;
     snapshot_ = h->buckets_;
     snapshot_->retain();
+    rebuilds_ = h->rebuilds_;
     start_bucket_ = start.start & bucket_mask(B_);
     offset_ = static_cast<std::uint8_t>(start.offset & (kCnt - 1));
     bucket_ = start_bucket_;
@@ -99,7 +100,11 @@ class BucketMap<K, V, Hash, KeyEqual, Allocator>::Iter {
           finish();
           return false;
         }
-        if (h->growing() && B_ == h->B_) {
+        // (Go's test, with one guard: shrink_to_fit and reserve can change B
+        // both ways, so after one of them an equal B no longer means this
+        // growth's arrays are the iterator's; it then keeps to its snapshot,
+        // whose every slot is evacuated and looked up in the live map.)
+        if (h->growing() && B_ == h->B_ && rebuilds_ == h->rebuilds_) {
           // Started mid-growth and the growth is not done: a bucket whose
           // old bucket is not evacuated yet is walked there, keeping only
           // the keys bound for this bucket.
@@ -203,6 +208,7 @@ class BucketMap<K, V, Hash, KeyEqual, Allocator>::Iter {
     check_bucket_ = o.check_bucket_;
     offset_ = o.offset_;
     B_ = o.B_;
+    rebuilds_ = o.rebuilds_;
     i_ = o.i_;
     wrapped_ = o.wrapped_;
     walking_ = o.walking_;
@@ -228,6 +234,7 @@ class BucketMap<K, V, Hash, KeyEqual, Allocator>::Iter {
   std::size_t bucket_ = 0;
   std::size_t check_bucket_ = kNoCheck;
   std::uint8_t offset_ = 0;
+  std::uint32_t rebuilds_ = 0;  // the map's rebuild count at initialisation
   std::uint8_t B_ = 0;
   std::uint8_t i_ = 0;
   bool wrapped_ = false;

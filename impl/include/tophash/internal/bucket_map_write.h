@@ -359,6 +359,7 @@ void TOPHASH_MAP::rebuild(std::uint8_t newB) {
   check_not_writing("concurrent map writes");
   begin_write();
   WriteScope scope{this};
+  ++rebuilds_;
   if (buckets_ != nullptr) finish_growth();
   Array* fresh = Array::create(newB, alloc_);
   noverflow_ = 0;
@@ -408,6 +409,7 @@ void TOPHASH_MAP::shrink_to_fit() {
     check_not_writing("concurrent map writes");
     begin_write();
     WriteScope scope{this};
+    ++rebuilds_;
     Array::release(oldbuckets_);
     Array::release(buckets_);
     oldbuckets_ = buckets_ = nullptr;
