@@ -1,8 +1,12 @@
 #include "trace.h"
 
+#include "tophash/layout.h"
+
 #include <bit>
+#include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <unordered_set>
 
@@ -54,30 +58,10 @@ const char* key_type_name(KeyType k) {
   return "?";
 }
 
-std::string format_double(double d) {
-  if (std::isnan(d)) return std::signbit(d) ? "-nan" : "nan";
-  char buf[64];
-  auto r = std::to_chars(buf, buf + sizeof buf, d);
-  return std::string(buf, r.ptr);
-}
+// One formatting of keys for traces and dumps: tophash::format_key.
+std::string format_double(double d) { return format_key(d); }
 
-std::string quote_string(std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c <= 0x20 || c >= 0x7f) {  // space too: a literal is one token
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out + "\"";
-}
+std::string quote_string(std::string_view s) { return format_key(s); }
 
 namespace {
 
@@ -135,8 +119,20 @@ bool parse_double(std::string_view s, std::uint64_t& bits) {
     if (!ok) return false;
   }
   double d = 0;
+#if defined(__cpp_lib_to_chars) && __cpp_lib_to_chars >= 201611L
   auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), d);
   if (ec != std::errc() || ptr != s.data() + s.size() || std::isnan(d)) return false;
+#else
+  // libc++ before LLVM 20 (OSS-Fuzz's toolchain) has no floating-point
+  // from_chars: strtod with from_chars' rules (no '+', range errors fail).
+  if (s[0] == '+') return false;
+  const std::string text(s);
+  char* end = nullptr;
+  errno = 0;
+  d = std::strtod(text.c_str(), &end);
+  if (end != text.c_str() + text.size() || std::isnan(d)) return false;
+  if (errno == ERANGE && (std::isinf(d) || d == 0)) return false;
+#endif
   bits = std::bit_cast<std::uint64_t>(d);
   return true;
 }

@@ -59,16 +59,6 @@ TEST(Iterate, OnAnEmptyMapEndsForGood) {
   EXPECT_FALSE(it.next());
 }
 
-// 26 keys at B = 2 as in layout_rules_test: key k in bucket (k-1)%4, bound
-// for Y when ((k-1)/4) is odd.
-std::shared_ptr<Pins> quarter_pins() {
-  auto pins = std::make_shared<Pins>();
-  for (std::uint64_t k = 1; k <= 26; ++k) pins->pin(k, 0x40 + k, ((k - 1) % 4) | ((((k - 1) / 4) % 2) << 2));
-  pins->pin(27, 0x5b, 2);
-  pins->pin(99, 0x70, 3);
-  return pins;
-}
-
 TEST(Iterate, MidGrowthWalksUnevacuatedOldBucketsFilteringByTarget) {
   auto pins = quarter_pins();
   auto m = make_pinned(pins, 26);

@@ -101,16 +101,6 @@ TEST(Grow, NinthKeyDoublesAndSplitsByHashBit) {
             "end\n");
 }
 
-// 26 keys at B = 2 (hint 26), key k in bucket (k-1)%4, bound for Y when
-// ((k-1)/4) is odd; tophash 0x40+k.
-std::shared_ptr<Pins> quarter_pins() {
-  auto pins = std::make_shared<Pins>();
-  for (std::uint64_t k = 1; k <= 26; ++k) pins->pin(k, 0x40 + k, ((k - 1) % 4) | ((((k - 1) / 4) % 2) << 2));
-  pins->pin(27, 0x5b, 2);
-  pins->pin(99, 0x70, 3);
-  return pins;
-}
-
 TEST(Grow, EvacuationIsIncrementalAndMissingDeletesHelp) {
   auto pins = quarter_pins();
   auto m = make_pinned(pins, 26);

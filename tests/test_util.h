@@ -31,6 +31,17 @@ inline PinnedMap make_pinned(const std::shared_ptr<Pins>& pins, std::size_t hint
   return PinnedMap(hint, /*seed=*/1, PinnedHash{pins});
 }
 
+// 26 keys for B = 2 (hint 26): key k in bucket (k-1)%4, bound for Y on
+// the next doubling when ((k-1)/4) is odd; tophash 0x40+k. Key 27 lands in
+// bucket 2 and grows the map; key 99 (bucket 3) is never put.
+inline std::shared_ptr<Pins> quarter_pins() {
+  auto pins = std::make_shared<Pins>();
+  for (std::uint64_t k = 1; k <= 26; ++k) pins->pin(k, 0x40 + k, ((k - 1) % 4) | ((((k - 1) / 4) % 2) << 2));
+  pins->pin(27, 0x5b, 2);
+  pins->pin(99, 0x70, 3);
+  return pins;
+}
+
 // One chain of the dump, e.g. "10 12 00 00 00 00 00 00 | 1 2 . . . . . ."
 // (buckets separated by " -> "), for readable hand-worked expectations.
 template <class M>

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <charconv>
+#include <cmath>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -29,24 +30,28 @@ struct Layout {
   std::vector<std::vector<BucketImage<K>>> old_chains;  // while growing
 };
 
-// Keys as the dump prints them: integers in decimal (the spec's format);
-// other types are the project's extension (see docs in tools/README.md).
+// Keys as the dump prints them, and as traces write them: integers in
+// decimal (the spec's format); the project's extensions (tools/README.md):
+// floating point in the shortest form that reads back (nan, -nan, -0,
+// 1.5e+300), strings in double quotes with \" \\ and \xHH for bytes
+// outside printable ASCII and for space, so a key is always one token.
 template <class K>
 std::string format_key(const K& k) {
   if constexpr (std::is_integral_v<K>) {
     return std::to_string(k);
   } else if constexpr (std::is_floating_point_v<K>) {
+    if (k != k) return std::signbit(k) ? "-nan" : "nan";
     char buf[64];
     auto r = std::to_chars(buf, buf + sizeof buf, k);
     return std::string(buf, r.ptr);
   } else if constexpr (std::is_convertible_v<const K&, std::string_view>) {
+    static constexpr char kHex[] = "0123456789abcdef";
     std::string out = "\"";
     for (unsigned char c : std::string_view(k)) {
       if (c == '"' || c == '\\') {
         out += '\\';
         out += static_cast<char>(c);
-      } else if (c < 0x20 || c >= 0x7f) {
-        static constexpr char kHex[] = "0123456789abcdef";
+      } else if (c <= 0x20 || c >= 0x7f) {
         out += "\\x";
         out += kHex[c >> 4];
         out += kHex[c & 15];
