@@ -129,20 +129,7 @@ class SyncMap {
   // The value for key, if any.
   std::optional<V> Load(const K& key) {
     reclaim::Guard pin;
-    ReadOnly read = load_read_only();
-    Entry* e = read.find(key);
-    if (e == nullptr && read.amended) {
-      std::lock_guard lock(mu_);
-      // Promotion may have happened while we waited for the lock.
-      read = load_read_only();
-      e = read.find(key);
-      if (e == nullptr && read.amended) {
-        e = find_dirty(key);
-        // Counted whether or not the key is there: this key takes the slow
-        // path until dirty is promoted.
-        miss_locked();
-      }
-    }
+    Entry* e = find_entry(key);
     if (e == nullptr) return std::nullopt;
     return load_entry(e);
   }
@@ -258,19 +245,9 @@ class SyncMap {
   // Deletes the key if it holds a value equal to `expected`.
   bool CompareAndDelete(const K& key, const V& expected) {
     reclaim::Guard pin;
-    ReadOnly read = load_read_only();
-    Entry* e = read.find(key);
-    if (e == nullptr && read.amended) {
-      std::lock_guard lock(mu_);
-      read = load_read_only();
-      e = read.find(key);
-      if (e == nullptr && read.amended) {
-        // Left in dirty: the compare is still to come. A nullptr entry is
-        // expunged when dirty is next rebuilt.
-        e = find_dirty(key);
-        miss_locked();
-      }
-    }
+    // Left in dirty if found there: the compare is still to come. A nullptr
+    // entry is expunged when dirty is next rebuilt.
+    Entry* e = find_entry(key);
     if (e == nullptr) return false;
     for (Value* p = e->p.load(kOrder);;) {
       if (!is_value(p) || !(p->v == expected)) return false;
@@ -350,6 +327,26 @@ class SyncMap {
     // Release publishes the map built under mu_; seq_cst because replacing
     // the snapshot unlinks the old one (reclaim.h's rule for unlinks).
     read_.store(reinterpret_cast<std::uintptr_t>(snap) | (amended ? kAmended : 0), kOrder);
+  }
+
+  // The entry for key: from the read snapshot, else (when dirty has keys
+  // the snapshot lacks) from dirty under the lock, counting a miss whether
+  // or not the key is there, since this key takes the slow path until dirty
+  // is promoted. The caller holds a reclaim::Guard.
+  Entry* find_entry(const K& key) {
+    ReadOnly read = load_read_only();
+    Entry* e = read.find(key);
+    if (e == nullptr && read.amended) {
+      std::lock_guard lock(mu_);
+      // Promotion may have happened while we waited for the lock.
+      read = load_read_only();
+      e = read.find(key);
+      if (e == nullptr && read.amended) {
+        e = find_dirty(key);
+        miss_locked();
+      }
+    }
+    return e;
   }
 
   Entry* find_dirty(const K& key) const {
