@@ -50,6 +50,8 @@ bool IterOracle::yield(std::uint64_t id, std::uint64_t key, std::uint64_t value,
     fail("iteration: wrong value", "key " + fmt(id) + " was yielded with a value that is not its current one");
   }
   if (e->key != key) {
+    // A stale -0/+0 from an array the clear did not reset (golang/go#59411).
+    if (cleared_.count(id)) return true;
     fail("iteration: wrong key", "key " + fmt(id) + " was yielded as " + fmt(key) + " but was last put as " +
                                      fmt(e->key));
   }

@@ -266,7 +266,7 @@ class BucketArray {
   // the array and its preallocated buckets in place, drop the other
   // overflow buckets. When an iterator still holds this array it may be
   // standing in one of them, so they are emptied and unlinked but freed
-  // only with the array.
+  // (or, preallocated, reused) only once no iterator holds the array.
   void clear_in_place() noexcept {
     for (std::size_t i = 0; i < next_prealloc_; ++i) {
       buckets_[i].destroy_all();
@@ -276,8 +276,15 @@ class BucketArray {
       extra_[i]->destroy_all();
       extra_[i]->reset();
     }
-    if (refs_ == 1) free_extra();
-    next_prealloc_ = len();
+    // The preallocated buckets go back on offer only when no iterator
+    // holds the array: one standing in such a bucket would otherwise follow
+    // it into whichever chain reuses it, and yield that chain twice. (Go
+    // reuses them regardless; which buckets are preallocated never shows
+    // in the layout, so this changes no dump.)
+    if (refs_ == 1) {
+      free_extra();
+      next_prealloc_ = len();
+    }
   }
 
  private:
