@@ -151,10 +151,11 @@ void insert(benchmark::State& st, std::size_t n) {
   st.SetItemsProcessed(static_cast<std::int64_t>(st.iterations() * n));
 }
 
-template <class M>
+// Lookups of present keys in shuffled order (u64 keys: get_hit; strings: str_get).
+template <class M, class Key = std::uint64_t>
 void get_hit(benchmark::State& st, std::size_t n, const std::string& name) {
-  M& m = fixture<M>(name, [&] { return build<M>(keys_in_order<std::uint64_t>(n)); });
-  const auto& q = keys_shuffled<std::uint64_t>(n);
+  M& m = fixture<M>(name, [&] { return build<M>(keys_in_order<Key>(n)); });
+  const auto& q = keys_shuffled<Key>(n);
   std::size_t i = 0;
   std::uint64_t sum = 0;
   for (auto _ : st) {
@@ -253,20 +254,6 @@ void str_insert(benchmark::State& st, std::size_t n) {
   st.SetItemsProcessed(static_cast<std::int64_t>(st.iterations() * n));
 }
 
-template <class M>
-void str_get(benchmark::State& st, std::size_t n, const std::string& name) {
-  M& m = fixture<M>(name, [&] { return build<M>(keys_in_order<std::string>(n)); });
-  const auto& q = keys_shuffled<std::string>(n);
-  std::size_t i = 0;
-  std::uint64_t sum = 0;
-  for (auto _ : st) {
-    sum += *lookup(m, q[i]);
-    i = (i + 1) & (n - 1);
-  }
-  benchmark::DoNotOptimize(sum);
-  st.SetItemsProcessed(st.iterations());
-}
-
 // ---- registration ------------------------------------------------------------
 
 template <template <class> class Map>
@@ -286,7 +273,7 @@ void register_impl(const char* impl) {
     benchmark::RegisterBenchmark(name("churn").c_str(), [n, chn](benchmark::State& st) { churn<U>(st, n, chn); });
     benchmark::RegisterBenchmark(name("delete_all").c_str(), [n](benchmark::State& st) { delete_all<U>(st, n); });
     benchmark::RegisterBenchmark(name("str_insert").c_str(), [n](benchmark::State& st) { str_insert<S>(st, n); });
-    benchmark::RegisterBenchmark(name("str_get").c_str(), [n, str](benchmark::State& st) { str_get<S>(st, n, str); });
+    benchmark::RegisterBenchmark(name("str_get").c_str(), [n, str](benchmark::State& st) { get_hit<S, std::string>(st, n, str); });
   }
 }
 
