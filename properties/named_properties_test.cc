@@ -158,7 +158,7 @@ RC_GTEST_PROP(Named, EveryValueConstructedIsDestroyedExactlyOnce, (std::uint64_t
     for (auto op : ops) {
       switch (op) {
         case 0: case 1: case 2: case 3:
-          for (int i = 0; i < 20; ++i) m.insert_or_assign(k++ % 500, Tracked(k));
+          for (int i = 0; i < 20; ++i, ++k) m.insert_or_assign(k % 500, Tracked(k + 1));
           break;
         case 4: case 5: m.erase(*rc::gen::inRange<std::uint64_t>(0, 500)); break;
         case 6: iters.push_back(m.iterate({k, k})); break;

@@ -31,7 +31,7 @@ class BucketMap<K, V, Hash, KeyEqual, Allocator>::Iter {
     next();
   }
   // A cursor on one entry (find): yields it, then ends.
-  Iter(K* key, V* value) noexcept : key_(key), elem_(value), single_(true) {}
+  Iter(K* key, V* value) noexcept : key_(key), elem_(value) {}
 
   Iter(const Iter& o) noexcept { copy_from(o); }
   Iter& operator=(const Iter& o) noexcept {
@@ -212,7 +212,6 @@ class BucketMap<K, V, Hash, KeyEqual, Allocator>::Iter {
     i_ = o.i_;
     wrapped_ = o.wrapped_;
     walking_ = o.walking_;
-    single_ = o.single_;
     if (walking_) {
       ++h_->live_iters_;
       if (snapshot_) snapshot_->retain();
@@ -239,7 +238,6 @@ class BucketMap<K, V, Hash, KeyEqual, Allocator>::Iter {
   std::uint8_t i_ = 0;
   bool wrapped_ = false;
   bool walking_ = false;
-  bool single_ = false;
 };
 
 // STL-style iterator: a Go iterator under the hood, so it stays valid while

@@ -443,31 +443,23 @@ TOPHASH_MAP_TEMPLATE
 template <class F>
 void TOPHASH_MAP::for_each_entry(F&& f) const {
   auto* self = const_cast<BucketMap*>(this);
-  auto walk = [&](Array* a, std::size_t bi, auto keep) {
+  auto walk = [&](Array* a, std::size_t bi) {
     for (BucketT* b = a->bucket(bi); b != nullptr; b = b->overflow) {
       for (std::size_t i = 0; i < kCnt; ++i) {
-        if (internal::is_filled(b->tophash[i]) && keep(*b->key(i))) f(*b->key(i), *b->value(i));
+        if (internal::is_filled(b->tophash[i])) f(*b->key(i), *b->value(i));
       }
     }
   };
   if (self->buckets_ == nullptr) return;
   const std::size_t n = self->buckets_->len();
   for (std::size_t bi = 0; bi < n; ++bi) {
-    if (self->oldbuckets_ != nullptr) {
-      BucketT* ob = self->oldbuckets_->bucket(bi & self->oldbucket_mask());
-      if (!ob->evacuated()) {
-        // Not evacuated: the old bucket holds the entries for this one
-        // (and, when doubling, for its twin): keep those bound here.
-        if (self->same_size_grow()) {
-          walk(self->oldbuckets_, bi, [](const K&) { return true; });
-        } else if (bi < self->noldbuckets()) {
-          // Walk the old bucket once, from its X twin; NaNs included.
-          walk(self->oldbuckets_, bi, [](const K&) { return true; });
-        }
-        continue;
-      }
+    if (self->oldbuckets_ != nullptr && !self->oldbuckets_->bucket(bi & self->oldbucket_mask())->evacuated()) {
+      // Not evacuated: the old bucket holds this bucket's entries (and,
+      // when doubling, its Y twin's too): walk it once, at its own index.
+      if (bi < self->noldbuckets()) walk(self->oldbuckets_, bi);
+      continue;
     }
-    walk(self->buckets_, bi, [](const K&) { return true; });
+    walk(self->buckets_, bi);
   }
 }
 
