@@ -32,8 +32,19 @@ inline constexpr std::uint64_t kP0 = 0xa0761d6478bd642full;
 inline constexpr std::uint64_t kP1 = 0xe7037ed1a0b428dbull;
 inline constexpr std::uint64_t kP2 = 0x8ebc6af09c88c6e3ull;
 
+// Two rounds: the hash of floating-point keys, and of everything the
+// harness derives from a number (NaN hashes, tiny-hash groups, seeds).
 inline std::uint64_t hash_u64(std::uint64_t key, std::uint64_t seed) noexcept {
   return mum(mum(key ^ kP0, seed ^ kP1), key ^ kP2);
+}
+
+// One round: the hash of integer keys. A single 64x64->128 multiply by an
+// odd constant, folded, already carries every key bit into the top byte
+// (the tophash) and the low bits (the bucket), and a lookup that hits in
+// cache spends a fifth of its time hashing, so the second round is left
+// out here. The seed is a random 64-bit draw per map, mixed in as given.
+inline std::uint64_t mix_u64(std::uint64_t key, std::uint64_t seed) noexcept {
+  return mum(key ^ seed ^ kP0, kP1);
 }
 
 inline std::uint64_t load64(const unsigned char* p) noexcept {
@@ -42,21 +53,62 @@ inline std::uint64_t load64(const unsigned char* p) noexcept {
   return v;
 }
 
+inline std::uint64_t load32(const unsigned char* p) noexcept {
+  std::uint32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+
+// Bytes to 64 bits. Every length is read with fixed-size loads and no
+// byte loop: up to 16 bytes as two words assembled from loads that may
+// overlap (so each byte lands in a or b), longer inputs as their first and
+// last 16 bytes (overlapping), after 16-byte rounds while more than 32
+// remain. Up to 32 bytes the two halves are mixed side by side, so the
+// dependent chain is two multiplies long. The seed is used as given: the
+// map's seed is already a random 64-bit draw.
 inline std::uint64_t hash_bytes(const void* data, std::size_t len,
                                 std::uint64_t seed) noexcept {
   const auto* p = static_cast<const unsigned char*>(data);
-  std::uint64_t h = seed ^ mum(len ^ kP0, kP1);
-  std::size_t i = 0;
-  for (; i + 16 <= len; i += 16) {
-    h = mum(load64(p + i) ^ kP1, load64(p + i + 8) ^ h);
+  std::uint64_t h = seed ^ kP0;
+  if (len <= 16) {
+    std::uint64_t a = 0, b = 0;
+    if (len >= 4) {
+      // 4..16 bytes: two 4-byte loads from each end, stepping in by 4
+      // when there are 8 or more.
+      const std::size_t step = (len >> 3) << 2;
+      a = load32(p) << 32 | load32(p + step);
+      b = load32(p + len - 4) << 32 | load32(p + len - 4 - step);
+    } else if (len > 0) {
+      a = std::uint64_t{p[0]} << 16 | std::uint64_t{p[len >> 1]} << 8 | p[len - 1];
+    }
+    return mum(mum(a ^ kP1, b ^ h) ^ kP2, len ^ kP0);
   }
-  if (i + 8 <= len) {
-    h = mum(load64(p + i) ^ kP2, h ^ kP0);
-    i += 8;
+  std::size_t i = len;
+  for (; i > 32; i -= 16, p += 16) h = mum(load64(p) ^ kP1, load64(p + 8) ^ h);
+  const std::uint64_t x = mum(load64(p) ^ kP1, load64(p + 8) ^ h);
+  const std::uint64_t y = mum(load64(p + i - 16) ^ kP2, load64(p + i - 8) ^ h ^ len);
+  return mum(x ^ kP2, y ^ kP0);
+}
+
+// Byte equality of two strings, for the lengths a map key usually has:
+// up to 32 bytes are compared as 8-byte words (overlapping at the end)
+// instead of through a call to memcmp.
+inline bool bytes_equal(const char* x, const char* y, std::size_t len) noexcept {
+  const auto* p = reinterpret_cast<const unsigned char*>(x);
+  const auto* q = reinterpret_cast<const unsigned char*>(y);
+  if (len < 8) {
+    if (len >= 4) return (load32(p) ^ load32(q)) == 0 && (load32(p + len - 4) ^ load32(q + len - 4)) == 0;
+    for (std::size_t i = 0; i < len; ++i) {
+      if (p[i] != q[i]) return false;
+    }
+    return true;
   }
-  std::uint64_t tail = 0;
-  std::memcpy(&tail, p + i, len - i);
-  return mum(mum(tail ^ kP1, h ^ kP2), len ^ kP0);
+  if (len <= 16) return ((load64(p) ^ load64(q)) | (load64(p + len - 8) ^ load64(q + len - 8))) == 0;
+  if (len <= 32) {
+    return ((load64(p) ^ load64(q)) | (load64(p + 8) ^ load64(q + 8)) | (load64(p + len - 16) ^ load64(q + len - 16)) |
+            (load64(p + len - 8) ^ load64(q + len - 8))) == 0;
+  }
+  return std::memcmp(p, q, len) == 0;
 }
 
 }  // namespace hashing
@@ -69,7 +121,7 @@ struct Hasher;
 template <class K>
 struct Hasher<K, std::enable_if_t<std::is_integral_v<K> || std::is_enum_v<K>>> {
   std::uint64_t operator()(K key, std::uint64_t seed) const noexcept {
-    return hashing::hash_u64(static_cast<std::uint64_t>(key), seed);
+    return hashing::mix_u64(static_cast<std::uint64_t>(key), seed);
   }
 };
 

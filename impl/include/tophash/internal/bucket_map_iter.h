@@ -153,6 +153,7 @@ class BucketMap<K, V, Hash, KeyEqual, Allocator>::Iter {
         } else {
           // Moved since the iterator started: the live entry is elsewhere,
           // possibly updated, deleted or deleted and re-added.
+          if (h->count_ == 0) continue;
           auto [rb, ri] = h->find_slot(*k);
           if (rb == nullptr) continue;
           key_ = rb->key(ri);

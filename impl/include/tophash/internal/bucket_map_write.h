@@ -36,7 +36,7 @@ again:
     const std::uint32_t rest = g.match_empty_rest();
     for (std::uint32_t m = g.match(top) & internal::slots_before_first(rest); m != 0; m &= m - 1) {
       const std::size_t i = internal::first_slot(m);
-      if (!eq_(key, *b->key(i))) continue;
+      if (!keys_equal(key, *b->key(i))) continue;
       // Already present: update it.
       if (overwrite) {
         if constexpr (needs_key_update<K>::value) *b->key(i) = std::forward<KK>(key);
@@ -98,7 +98,7 @@ typename TOPHASH_MAP::size_type TOPHASH_MAP::erase(const K& key) noexcept {
     const std::uint32_t rest = g.match_empty_rest();
     for (std::uint32_t m = g.match(top) & internal::slots_before_first(rest); m != 0; m &= m - 1) {
       std::size_t i = internal::first_slot(m);
-      if (!eq_(key, *b->key(i))) continue;
+      if (!keys_equal(key, *b->key(i))) continue;
       // Destroy the entry now: its resources are released at once.
       b->destroy_slot(i);
       b->tophash[i] = internal::kEmptyOne;
