@@ -400,11 +400,16 @@ class BucketMap {
   // instead of following it. Of a larger bucket only the keys are loaded
   // ahead (as Go's string lookup reads every key's length), and the value
   // of a matching slot once it is known.
+  // Buckets start 16-byte aligned (operator new's alignment, and bucket
+  // sizes are multiples of 16 for 8-byte keys and values), so a bucket
+  // whose last 16 bytes share a line with the last 64-byte step needs no
+  // separate prefetch of its end.
+  static constexpr bool kTailLine = (sizeof(BucketT) - 1) % 64 > 64 - 16;
   static void prefetch_bucket(const BucketT* b) noexcept {
     const char* p = reinterpret_cast<const char*>(b);
     if constexpr (sizeof(BucketT) <= 256) {
       for (std::size_t off = 64; off < sizeof(BucketT); off += 64) __builtin_prefetch(p + off);
-      __builtin_prefetch(p + sizeof(BucketT) - 1);
+      if constexpr (kTailLine) __builtin_prefetch(p + sizeof(BucketT) - 1);
     } else {
       const char* keys = reinterpret_cast<const char*>(b->key_storage);
       for (std::size_t off = 0; off < sizeof(b->key_storage); off += 64) __builtin_prefetch(keys + off);
