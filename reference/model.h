@@ -28,6 +28,9 @@ class Model {
   const ModelEntry* get(std::uint64_t id, bool nan) const;
   std::size_t size() const { return entries_.size() + nan_values_.size(); }
   void clear();
+  // Empty for the next program: clear(), keeping the table unless it grew
+  // big (a clear costs its bucket count).
+  void reset();
   using Entries = std::unordered_map<std::uint64_t, ModelEntry, std::hash<std::uint64_t>, std::equal_to<std::uint64_t>,
                                      PoolAllocator<std::pair<const std::uint64_t, ModelEntry>>>;
   const Entries& entries() const { return entries_; }
