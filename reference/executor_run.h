@@ -53,7 +53,7 @@ struct Workspace {
   std::unordered_map<std::uint64_t, std::uint64_t> pins;
   Model model;
   std::vector<IterOracle> oracles;  // one per iterator name
-  std::vector<std::uint64_t> final_ids, final_nans;  // final_checks' fresh iteration
+  std::vector<std::uint64_t> final_nans;  // final_checks' fresh iteration
   bool busy = false;
 };
 
@@ -372,6 +372,7 @@ class Run {
         if (opt_.output) output("len ", m.size(), "\n");
         break;
       case OpKind::kClear:
+        check_before_rebuild(inv);
         if (check_) {
           for (Slot& s : slots) {
             if (s.oracle->started() && !s.oracle->ended()) s.oracle->on_clear(model_);
@@ -407,10 +408,12 @@ class Run {
       }
       case OpKind::kReserve:
         if (too_big(op, "reserve")) return;
+        check_before_rebuild(inv);
         map_reserve(m, op.a);
         full = may_replace = true;
         break;
       case OpKind::kShrinkToFit:
+        check_before_rebuild(inv);
         map_shrink(m);
         full = may_replace = true;
         break;
@@ -562,6 +565,12 @@ class Run {
     ++v_.stats.full_checks;
   }
   bool every_op() const { return opt_.full_check_spread == 0 || opt_.full_check_period <= 1; }
+  // Before an op that rebuilds the table (clear, reserve, shrink_to_fit)
+  // and so would erase the evidence: the whole table, unless already
+  // checked since the last op.
+  TOPHASH_HARNESS void check_before_rebuild(InvariantChecker<Map>& inv) {
+    if (check_ && opt_.invariants && since_full_ != 0) check_whole(inv, /*late=*/true);
+  }
 
   TOPHASH_HARNESS void final_checks(Map& m, Slots slots, InvariantChecker<Map>& inv) {
     // The whole table, unless the last op's check was of the whole table.
@@ -575,16 +584,16 @@ class Run {
     }
     // A fresh iteration at the end yields exactly the model. Nothing is
     // written while it runs, so Go's contract comes down to: every yield is
-    // an entry of the model, with its value and its key as last put; no key
-    // twice; as many keys as the model holds; the NaN entries' values, as a
-    // multiset, those of the model. (IterOracle checks the same for an
-    // iterator open across writes; here sorted lists do, at a fraction of
-    // the cost.)
+    // an entry of the model, with its value and its key as last put; no
+    // entry twice (each yielded entry is marked); as many as the model
+    // holds; the NaN entries' values, as a multiset, those of the model.
+    // (IterOracle checks the same for an iterator open across writes; this
+    // costs a model lookup per entry.)
     (void)slots;
-    auto& ids = (*ws_).final_ids;
     auto& nans = (*ws_).final_nans;
-    reset_keeping_capacity(ids);
     reset_keeping_capacity(nans);
+    const std::uint64_t mark = model_.new_mark();
+    std::size_t yielded = 0;
     Iter it = m.iterate(IterStart{0, 0});
     for (bool more = !it.done(); more; more = it.next()) {
       std::uint64_t key = 0;
@@ -603,6 +612,11 @@ class Run {
         fail_with("iteration: yielded a key not in the map", "key ", lit(id),
                   " was yielded but is not in the map (never added, or deleted before it was reached)");
       }
+      if (e->mark == mark) {
+        fail_with("iteration: yielded twice", "key ", lit(id), " was yielded twice without being deleted in between");
+      }
+      e->mark = mark;
+      ++yielded;
       if (!value_ok || e->value != value) {
         fail_with("iteration: wrong value", "key ", lit(id), " was yielded with a value that is not its current one");
       }
@@ -610,18 +624,11 @@ class Run {
         fail_with("iteration: wrong key", "key ", lit(id), " was yielded as ", lit(key), " but was last put as ",
                   lit(e->key));
       }
-      ids.push_back(id);
     }
-    std::sort(ids.begin(), ids.end());
-    for (std::size_t i = 1; i < ids.size(); ++i) {
-      if (ids[i] == ids[i - 1]) {
-        fail_with("iteration: yielded twice", "key ", lit(ids[i]), " was yielded twice without being deleted in between");
-      }
-    }
-    if (ids.size() != model_.entries().size()) {  // fewer: each yield is a distinct model key
+    if (yielded != model_.entries().size()) {  // fewer: each yield marked a distinct entry
       for (const auto& [id, e] : model_.entries()) {
-        if (!std::binary_search(ids.begin(), ids.end(), id)) {
-          fail_with("iteration: key never yielded", "key ", lit(id), " (and ", model_.entries().size() - ids.size() - 1,
+        if (e.mark != mark) {
+          fail_with("iteration: key never yielded", "key ", lit(id), " (and ", model_.entries().size() - yielded - 1,
                     " more) was in the map from start to end but never yielded");
         }
       }

@@ -67,7 +67,7 @@ void reset_keeping_capacity(C& c) {
   }
   if (cap > kKeepCapacity) {
     C().swap(c);
-  } else {
+  } else if (!c.empty()) {  // an unordered container's clear() zeroes its buckets even when empty
     c.clear();
   }
 }
