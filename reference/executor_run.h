@@ -548,7 +548,7 @@ class Run {
     }
   }
 
-  TOPHASH_HARNESS std::size_t full_check_period(std::size_t total_buckets) const {
+  [[gnu::always_inline]] TOPHASH_HARNESS std::size_t full_check_period(std::size_t total_buckets) const {
     if (opt_.full_check_spread == 0) return 1;
     const std::size_t by_size = (total_buckets + opt_.full_check_spread - 1) / opt_.full_check_spread;
     return by_size > opt_.full_check_period ? by_size : opt_.full_check_period;
@@ -675,28 +675,29 @@ class Run {
   bool failed_late() const { return late_; }
 };
 
+// A failure a whole-table check found later than the op that caused it:
+// run again checking the whole table after every op, so the report names
+// that op (the run is deterministic: it fails again, there or before).
+template <trace::KeyType T>
+[[gnu::noinline, gnu::cold]] void pin_failure(const trace::Program& p, const ExecOptions& opt, Verdict& v) {
+  ExecOptions every = opt;
+  every.full_check_period = 1;
+  every.full_check_spread = 0;
+  Verdict again;
+  Run<T>(p, every, again).run();
+  if (again.failure) v = std::move(again);
+}
 }  // namespace exec_detail
 
 template <trace::KeyType T>
 void run_program(const trace::Program& p, const ExecOptions& opt, Verdict& v) {
-  bool periodic = false;
+  bool late = false;
   {
     exec_detail::Run<T> run(p, opt, v);
     run.run();
-    periodic = v.failure && run.failed_late();
+    late = v.failure && run.failed_late();
   }
-  if (periodic) {
-    // Found by a periodic or the final whole-table check: run again
-    // checking the whole table after every op, so the report names the op
-    // that broke it (the run is deterministic: it fails again, at that op
-    // or before).
-    ExecOptions every = opt;
-    every.full_check_period = 1;
-    every.full_check_spread = 0;
-    Verdict again;
-    exec_detail::Run<T>(p, every, again).run();
-    if (again.failure) v = std::move(again);
-  }
+  if (late) exec_detail::pin_failure<T>(p, opt, v);
 }
 
 }  // namespace tophash::reference

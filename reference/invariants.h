@@ -64,9 +64,9 @@ class InvariantChecker {
     std::size_t nevacuate = 0;
     bool growing = false;
   };
-  TOPHASH_HARNESS Before before() const { return {A::nevacuate(m_), A::growing(m_)}; }
+  [[gnu::always_inline]] TOPHASH_HARNESS Before before() const { return {A::nevacuate(m_), A::growing(m_)}; }
 
-  TOPHASH_HARNESS std::size_t total_buckets() const {
+  [[gnu::always_inline]] TOPHASH_HARNESS std::size_t total_buckets() const {
     return (std::size_t{1} << A::B(m_)) + (A::growing(m_) ? A::noldbuckets(m_) : 0);
   }
 
