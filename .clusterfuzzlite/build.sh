@@ -39,6 +39,13 @@ mkdir -p "$obj" "$OUT"
 # $CXXFLAGS is split on spaces on purpose: that is how OSS-Fuzz passes it.
 # shellcheck disable=SC2206
 flags=($CXXFLAGS -std=c++20 -I"$root/impl/include" -I"$root/reference" -I"$root/fuzz")
+# Where the engine instruments for coverage (libFuzzer's fuzzer-no-link,
+# or -fsanitize-coverage=...), leave out the harness's templates, as the
+# CMake fuzz build does (fuzz/coverage-ignorelist.txt says why).
+case " $CXXFLAGS " in
+  *fuzzer-no-link*|*-fsanitize-coverage=*)
+    flags+=(-fsanitize-coverage-ignorelist="$root/fuzz/coverage-ignorelist.txt" -Wno-unused-command-line-argument) ;;
+esac
 
 # The harness-only sources carry no coverage feedback, as in the CMake fuzz
 # build (reference/CMakeLists.txt): the fuzzer should learn from the map

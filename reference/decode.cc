@@ -108,12 +108,12 @@ class Decoder {
  private:
   void emit(OpKind k, std::uint64_t a = 0, std::uint64_t b = 0, std::uint64_t c = 0, std::uint32_t iter = 0) {
     if (p_.ops.size() >= opt_.max_ops) return;
-    Op op{k};
+    Op& op = p_.ops.emplace_back();  // in place: a local Op would cost an ASan stack frame per op
+    op.kind = k;
     op.a = a;
     op.b = b;
     op.c = c;
     op.iter = iter;
-    p_.ops.push_back(op);
   }
 
   std::uint32_t iter(unsigned i) {

@@ -4,7 +4,11 @@
 // dispatches on Program::config.keys.
 #pragma once
 
+#include <algorithm>
+#include <array>
+#include <memory>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "check.h"
@@ -38,6 +42,45 @@ inline bool too_many_overflow_buckets(std::size_t noverflow, unsigned B) {
   return noverflow >= (std::size_t{1} << (B < 15 ? B : 15));
 }
 
+// What a run needs besides the map: the model, the oracles, the pins and
+// the string interner. One per thread, reused from program to program
+// (each reset keeping its storage, pool.h), so that once warm a run
+// allocates nothing of its own: under ASan every allocation records a
+// stack trace, and a fuzz target runs tens of thousands of short
+// programs a second.
+struct Workspace {
+  Interner interner;
+  std::unordered_map<std::uint64_t, std::uint64_t> pins;
+  Model model;
+  std::vector<IterOracle> oracles;  // one per iterator name
+  std::vector<std::uint64_t> final_nans;  // final_checks' fresh iteration
+  bool busy = false;
+};
+
+// The thread's workspace, or a fresh one when it is already in use (a run
+// inside a run: nothing does that today, but it must not share state).
+class WorkspaceLease {
+ public:
+  WorkspaceLease() {
+    static thread_local Workspace shared;
+    if (shared.busy) {
+      own_ = std::make_unique<Workspace>();
+      ws_ = own_.get();
+    } else {
+      ws_ = &shared;
+    }
+    ws_->busy = true;
+  }
+  ~WorkspaceLease() { ws_->busy = false; }
+  WorkspaceLease(const WorkspaceLease&) = delete;
+  WorkspaceLease& operator=(const WorkspaceLease&) = delete;
+  Workspace& operator*() const { return *ws_; }
+
+ private:
+  std::unique_ptr<Workspace> own_;
+  Workspace* ws_;
+};
+
 template <KeyType T>
 class Run {
   using Ops = KeyOps<T>;
@@ -52,14 +95,28 @@ class Run {
   struct Slot {
     std::optional<IterStart> pending;  // declared, initialised at its first next
     std::optional<Iter> it;
-    IterOracle oracle;
+    IterOracle* oracle = nullptr;      // the workspace's, for this iterator name
   };
+  using Slots = std::span<Slot>;
+  static constexpr std::size_t kInlineSlots = 4;  // the decoder's iterators i0..i3
 
  public:
   Run(const Program& p, const ExecOptions& opt, Verdict& v)
-      : p_(p), opt_(opt), v_(v), check_(opt.lockstep), interner_(p), fmt_([this](std::uint64_t id) {
-          return trace::key_literal(p_, id);
-        }) {}
+      : p_(p),
+        opt_(opt),
+        v_(v),
+        check_(opt.lockstep),
+        interner_((*ws_).interner),
+        pins_((*ws_).pins),
+        model_((*ws_).model),
+        fmt_([this](std::uint64_t id) { return trace::key_literal(p_, id); }) {
+    interner_.reset(p);
+    reset_keeping_capacity(pins_);
+    model_.reset();
+    auto& oracles = (*ws_).oracles;
+    if (oracles.size() < p.iter_names.size()) oracles.resize(p.iter_names.size());
+    for (std::size_t i = 0; i < p.iter_names.size(); ++i) oracles[i].reset();
+  }
 
   TOPHASH_HARNESS void run() {
     if constexpr (kCounted) {
@@ -80,7 +137,13 @@ class Run {
     hash.interner = &interner_;
     {
       Map m(hint, p_.config.seed, hash);
-      std::vector<Slot> slots(p_.iter_names.size());
+      // The iterators, destroyed before their map (declared after it).
+      std::array<Slot, kInlineSlots> inline_slots;
+      std::vector<Slot> more_slots;
+      const std::size_t nslots = p_.iter_names.size();
+      if (nslots > kInlineSlots) more_slots.resize(nslots);
+      const Slots slots(nslots > kInlineSlots ? more_slots.data() : inline_slots.data(), nslots);
+      for (std::size_t j = 0; j < nslots; ++j) slots[j].oracle = &(*ws_).oracles[j];
       InvariantChecker<Map> inv(m);
       std::size_t i = first;
       try {
@@ -97,7 +160,7 @@ class Run {
         v_.failure = Failure{std::move(f.check), std::move(f.detail), i, dump_layout(m)};
         return;
       }
-      slots.clear();  // iterators end before their map
+      for (Slot& s : slots) s.it.reset();  // iterators end before their map
     }
     if constexpr (kCounted) {
       if (check_) {
@@ -151,6 +214,34 @@ class Run {
     }
   }
 
+  // Message parts for fail_with and output (check.h): built only when used.
+  auto lit(std::uint64_t repr) const {
+    return [this, repr](std::string& s) { s += trace::key_literal(p_, repr); };
+  }
+  auto vlit(std::uint64_t repr) const {
+    return [this, repr](std::string& s) { s += trace::value_literal(p_, repr); };
+  }
+  static auto ktext(const K& k) {
+    return [k = &k](std::string& s) { s += key_text(*k); };
+  }
+  static auto vtext(const V* v) {  // null: "missing"
+    return [v](std::string& s) { s += v ? value_text(*v) : std::string("missing"); };
+  }
+  std::string_view iter_name(const Op& op) const { return p_.iter_names[op.iter]; }
+  // Replay output (only bucketmap-replay asks for it), out of line.
+  template <class... Parts>
+  [[gnu::noinline]] TOPHASH_HARNESS void output(Parts... parts) {
+    (check_detail::append(*opt_.output, parts), ...);
+  }
+  [[gnu::noinline, gnu::cold]] TOPHASH_HARNESS void refuse_pin(const Op& op) {
+    // Go changes a key's hash only by reseeding an empty map; a key whose
+    // hash changes while it is in the map cannot be found again, which no
+    // map could help. Refused, rather than judged.
+    v_.error = trace::ParseError{op.line, "the hash of key " + trace::key_literal(p_, op.a) +
+                                              " changes while the key is in the map; lockstep checking needs "
+                                              "a key's hash to change only while the key is absent"};
+  }
+
   // The map's operations, each in a function of its own that keeps its
   // coverage instrumentation (the harness functions around them have none).
   [[gnu::noinline]] static std::pair<V*, bool> map_put(Map& m, const K& k, V v) {
@@ -166,7 +257,7 @@ class Run {
 
   TOPHASH_HARNESS std::uint64_t hash_now(const Map& m, const K& k) const { return m.hash_function()(k, A::seed(m)); }
 
-  TOPHASH_HARNESS void step(Map& m, std::vector<Slot>& slots, InvariantChecker<Map>& inv, const Op& op) {
+  TOPHASH_HARNESS void step(Map& m, Slots slots, InvariantChecker<Map>& inv, const Op& op) {
     const auto before = inv.before();
     const auto* arr0 = A::buckets(m);
     const unsigned B0 = A::B(m);
@@ -186,12 +277,7 @@ class Run {
         if (check_ && model_.get(id, false) != nullptr) {
           auto it = pins_.find(id);
           if (it != pins_.end() && it->second != op.b) {
-            // Go changes a key's hash only by reseeding an empty map; a key
-            // whose hash changes while it is in the map cannot be found again,
-            // which no map could help. Refused, rather than judged.
-            v_.error = trace::ParseError{op.line, "the hash of key " + trace::key_literal(p_, op.a) +
-                                                      " changes while the key is in the map; lockstep checking needs "
-                                                      "a key's hash to change only while the key is absent"};
+            refuse_pin(op);
             return;
           }
         }
@@ -208,17 +294,16 @@ class Run {
         if (!nan) touched = hash_now(m, *key);
         if (!check_) break;
         if (added == existed) {
-          fail("result: put", "put " + trace::key_literal(p_, op.a) + (added ? " added a key already in the map"
-                                                                              : " found a key not in the map"));
+          fail_with("result: put", "put ", lit(op.a), added ? " added a key already in the map" : " found a key not in the map");
         }
         bool value_ok = false;
         if (Ops::value_repr(p_, interner_, *vp, value_ok) != op.b || !value_ok) {
-          fail("result: put", "after put " + trace::key_literal(p_, op.a) + " the entry holds value " + value_text(*vp));
+          fail_with("result: put", "after put ", lit(op.a), " the entry holds value ", vtext(vp));
         }
         model_.put(id, op.a, op.b, nan);
         if (nan) {
           for (Slot& s : slots) {
-            if (s.oracle.started() && !s.oracle.ended()) s.oracle.on_put_nan(op.b);
+            if (s.oracle->started() && !s.oracle->ended()) s.oracle->on_put_nan(op.b);
           }
         }
         // mapassign: a key not found starts a growth when the map is not
@@ -234,12 +319,13 @@ class Run {
                     (bigger || too_many_overflow_buckets(nov0, B0));
         if (added && finished_now) want = did ? true : bigger;
         if (want != did || (did && A::B(m) != B0 + (bigger ? 1 : 0))) {
-          fail("growth: trigger", "put of a " + std::string(added ? "new" : "present") + " key with count " +
-                                      std::to_string(count0) + ", B " + std::to_string(B0) + ", noverflow " +
-                                      std::to_string(nov0) + (growing0 ? ", growing" : ", not growing") +
-                                      (want ? " should start a " : " should not start a ") +
-                                      (bigger ? "doubling" : "same-size") + " growth; it " +
-                                      (did ? "grew to B " + std::to_string(A::B(m)) : "did not"));
+          const unsigned B1 = A::B(m);
+          fail_with("growth: trigger", "put of a ", added ? "new" : "present", " key with count ", count0, ", B ", B0,
+                    ", noverflow ", nov0, growing0 ? ", growing" : ", not growing",
+                    want ? " should start a " : " should not start a ", bigger ? "doubling" : "same-size",
+                    " growth; it ", did ? "grew to B " : "did not", [did, B1](std::string& s) {
+                      if (did) s += std::to_string(B1);
+                    });
         }
         if (did) {
           (bigger ? v_.stats.grew : v_.stats.same_size_grew) = true;
@@ -258,11 +344,10 @@ class Run {
         if (!check_) break;
         const std::size_t want = model_.erase(id, nan);
         if (n != want) {
-          fail("result: del", "del " + trace::key_literal(p_, op.a) + " erased " + std::to_string(n) + ", want " +
-                                  std::to_string(want));
+          fail_with("result: del", "del ", lit(op.a), " erased ", n, ", want ", want);
         }
         if (n != 0) {
-          for (Slot& s : slots) s.oracle.on_erase(id);
+          for (Slot& s : slots) s.oracle->on_erase(id);
         }
         break;
       }
@@ -271,26 +356,26 @@ class Run {
         key.emplace(Ops::key(p_, op.a));
         const V* v = map_get(m, *key);
         if (!nan) touched = hash_now(m, *key);
-        if (opt_.output) {
-          *opt_.output += "get " + trace::key_literal(p_, op.a) + " " + (v ? value_text(*v) : std::string("missing")) + "\n";
-        }
+        if (opt_.output) output("get ", lit(op.a), " ", vtext(v), "\n");
         if (!check_) break;
         const ModelEntry* e = model_.get(Ops::identity(op.a), nan);
         bool value_ok = false;
         if ((v == nullptr) != (e == nullptr) ||
             (v != nullptr && (Ops::value_repr(p_, interner_, *v, value_ok) != e->value || !value_ok))) {
-          fail("result: get", "get " + trace::key_literal(p_, op.a) + " gave " + (v ? value_text(*v) : "missing") +
-                                  ", want " + (e ? trace::value_literal(p_, e->value) : "missing"));
+          fail_with("result: get", "get ", lit(op.a), " gave ", vtext(v), ", want ", [this, e](std::string& s) {
+            s += e ? trace::value_literal(p_, e->value) : "missing";
+          });
         }
         break;
       }
       case OpKind::kLen:
-        if (opt_.output) *opt_.output += "len " + std::to_string(m.size()) + "\n";
+        if (opt_.output) output("len ", m.size(), "\n");
         break;
       case OpKind::kClear:
+        check_before_rebuild(inv);
         if (check_) {
           for (Slot& s : slots) {
-            if (s.oracle.started() && !s.oracle.ended()) s.oracle.on_clear(model_);
+            if (s.oracle->started() && !s.oracle->ended()) s.oracle->on_clear(model_);
           }
           model_.clear();
         }
@@ -300,7 +385,7 @@ class Run {
       case OpKind::kIter: {
         Slot& s = slots[op.iter];
         s.it.reset();
-        s.oracle = IterOracle{};
+        s.oracle->reset();
         s.pending = IterStart{op.b, op.c};
         break;
       }
@@ -309,8 +394,7 @@ class Run {
         std::size_t n = 0;
         while (next(m, slots[op.iter], op)) {
           if (++n > opt_.max_drain) {
-            fail("iteration: does not end", "drain " + p_.iter_names[op.iter] + " took more than " +
-                                                std::to_string(opt_.max_drain) + " steps");
+            fail_with("iteration: does not end", "drain ", iter_name(op), " took more than ", opt_.max_drain, " steps");
           }
         }
         break;
@@ -319,26 +403,29 @@ class Run {
         Slot& s = slots[op.iter];
         s.it.reset();
         s.pending.reset();
-        s.oracle = IterOracle{};
+        s.oracle->reset();
         break;
       }
       case OpKind::kReserve:
         if (too_big(op, "reserve")) return;
+        check_before_rebuild(inv);
         map_reserve(m, op.a);
         full = may_replace = true;
         break;
       case OpKind::kShrinkToFit:
+        check_before_rebuild(inv);
         map_shrink(m);
         full = may_replace = true;
         break;
       case OpKind::kDump:
-        if (opt_.output) *opt_.output += dump_layout(m);
+        if (opt_.output) output([&m](std::string& s) { s += dump_layout(m); });
         break;
     }
     v_.stats.max_B = std::max<unsigned>(v_.stats.max_B, A::B(m));
     if (!check_) return;
     if (!may_replace && A::buckets(m) != arr0) {
-      fail("growth: unexpected", "'" + trace::print_op(p_, op) + "' replaced the bucket array");
+      fail_with("growth: unexpected", "'", [this, o = &op](std::string& s) { s += trace::print_op(p_, *o); },
+                "' replaced the bucket array");
     }
     after_op(m, slots, inv, before, touched, key && touched ? &*key : nullptr, full);
   }
@@ -349,33 +436,36 @@ class Run {
     if (s.pending) {
       iter_start(s.it, m, *s.pending);
       s.pending.reset();
-      if (check_) s.oracle.start(model_);
+      if (check_) s.oracle->start(model_);
       more = !s.it->done();
     } else if (s.it) {
       if (A::growing(m)) v_.stats.iterated_while_growing = true;
       more = iter_next(*s.it);
     }
     if (opt_.output) {
-      *opt_.output += "next " + p_.iter_names[op.iter] + " " +
-                      (more ? key_text(s.it->key()) + " " + value_text(s.it->value()) : std::string("end")) + "\n";
+      if (more) {
+        output("next ", iter_name(op), " ", ktext(s.it->key()), " ", vtext(&s.it->value()), "\n");
+      } else {
+        output("next ", iter_name(op), " end\n");
+      }
     }
-    if (!check_ || !s.oracle.started()) return more;
+    if (!check_ || !s.oracle->started()) return more;
     if (!more) {
-      if (!s.oracle.ended()) s.oracle.end(fmt_);
+      if (!s.oracle->ended()) s.oracle->end(fmt_);
       return false;
     }
-    if (s.oracle.ended()) {
-      fail("iteration: yielded after its end", "iterator " + p_.iter_names[op.iter] + " yielded " +
-                                                   key_text(s.it->key()) + " after its end");
+    if (s.oracle->ended()) {
+      fail_with("iteration: yielded after its end", "iterator ", iter_name(op), " yielded ", ktext(s.it->key()),
+                " after its end");
     }
     std::uint64_t key = 0;
     if (!Ops::key_repr(interner_, s.it->key(), key)) {
-      fail("iteration: yielded a key not in the map",
-           "iterator " + p_.iter_names[op.iter] + " yielded " + key_text(s.it->key()) + ", a key the program never put");
+      fail_with("iteration: yielded a key not in the map", "iterator ", iter_name(op), " yielded ", ktext(s.it->key()),
+                ", a key the program never put");
     }
     bool value_ok = false;
     const std::uint64_t value = Ops::value_repr(p_, interner_, s.it->value(), value_ok);
-    if (s.oracle.yield(Ops::identity(key), key, value, value_ok, Ops::is_nan(s.it->key()), model_, fmt_)) {
+    if (s.oracle->yield(Ops::identity(key), key, value, value_ok, Ops::is_nan(s.it->key()), model_, fmt_)) {
       ++v_.stats.go59411;
     }
     return true;
@@ -392,41 +482,49 @@ class Run {
     return n;
   }
 
-  TOPHASH_HARNESS void after_op(Map& m, std::vector<Slot>& slots, InvariantChecker<Map>& inv,
+  TOPHASH_HARNESS void after_op(Map& m, Slots slots, InvariantChecker<Map>& inv,
                 const typename InvariantChecker<Map>::Before& before, std::optional<std::uint64_t> touched,
                                 const K* key, bool full) {
     if (m.size() != model_.size()) {
-      fail("result: len", "the map holds " + std::to_string(m.size()) + " entries, want " + std::to_string(model_.size()));
+      fail_with("result: len", "the map holds ", m.size(), " entries, want ", model_.size());
     }
     if constexpr (kCounted) {
-      for (const CountedStats* s : {&CountedKey::stats(), &CountedValue::stats()}) {
-        if (s->error != nullptr) fail("counted: misuse", s->error);
-      }
+      if (const char* e = CountedKey::stats().error) fail_with("counted: misuse", e);
+      if (const char* e = CountedValue::stats().error) fail_with("counted: misuse", e);
       // Entries the map holds, plus those in arrays only iterators still
       // hold: after a clear abandons a growth, an iterator on the old array
       // keeps its unevacuated entries alive (golang/go#59411).
       std::int64_t held = static_cast<std::int64_t>(model_.size());
-      std::vector<const void*> seen{A::buckets(m), A::oldbuckets(m)};
+      // Arrays counted so far (on the stack for up to kInlineSlots iterators).
+      std::array<const void*, 2 + 2 * kInlineSlots> seen_inline;
+      std::vector<const void*> seen_more;
+      std::size_t nseen = 2;
+      if (slots.size() > kInlineSlots) seen_more.resize(2 + 2 * slots.size());
+      const void** seen = slots.size() > kInlineSlots ? seen_more.data() : seen_inline.data();
+      seen[0] = A::buckets(m);
+      seen[1] = A::oldbuckets(m);
       for (const Slot& s : slots) {
         if (!s.it || !A::iter_walking(*s.it)) continue;
-        for (const auto* arr : {A::iter_snapshot(*s.it), A::iter_owner(*s.it)}) {
-          if (arr == nullptr || std::find(seen.begin(), seen.end(), arr) != seen.end()) continue;
-          seen.push_back(arr);
+        auto count = [&](const auto* arr) {
+          if (arr == nullptr || std::find(seen, seen + nseen, arr) != seen + nseen) return;
+          seen[nseen++] = arr;
           held += static_cast<std::int64_t>(filled_slots(arr));
-        }
+        };
+        count(A::iter_snapshot(*s.it));
+        count(A::iter_owner(*s.it));
       }
       const auto owning = CountedValue::stats().owning;
       if (owning != held) {
-        fail("counted: values", std::to_string(owning) + " values are alive for " + std::to_string(held) +
-                                    " entries (a value not destroyed on delete, or destroyed while in use)");
+        fail_with("counted: values", owning, " values are alive for ", held,
+                  " entries (a value not destroyed on delete, or destroyed while in use)");
       }
     }
     std::size_t walking = 0;
     for (const Slot& s : slots) {
       if (!s.it) continue;
       const bool w = A::iter_walking(*s.it);
-      if (w != (s.oracle.started() && !s.oracle.ended())) {
-        fail("iteration: lifetime", std::string("an iterator is ") + (w ? "still walking after its end" : "not walking before its end"));
+      if (w != (s.oracle->started() && !s.oracle->ended())) {
+        fail_with("iteration: lifetime", "an iterator is ", w ? "still walking after its end" : "not walking before its end");
       }
       if (!w) continue;
       ++walking;
@@ -434,70 +532,172 @@ class Run {
       const auto* owner = A::iter_owner(*s.it);
       if (snap == nullptr || snap->refs() == 0 || snap->log2_len() != A::iter_B(*s.it) ||
           (owner != nullptr && owner->refs() == 0)) {
-        fail("iteration: lifetime", "an open iterator holds a bucket array that is not alive");
+        fail_with("iteration: lifetime", "an open iterator holds a bucket array that is not alive");
       }
     }
     if (walking != A::live_iterators(m)) {
-      fail("iteration: lifetime", "the map counts " + std::to_string(A::live_iterators(m)) + " live iterators, want " +
-                                      std::to_string(walking));
+      fail_with("iteration: lifetime", "the map counts ", A::live_iterators(m), " live iterators, want ", walking);
     }
     if (!opt_.invariants) return;
     ++since_full_;
-    if (full || inv.total_buckets() <= opt_.full_check_buckets || since_full_ * opt_.full_check_spread >= inv.total_buckets()) {
-      inv.check_all();
-      since_full_ = 0;
-      ++v_.stats.full_checks;
+    whole_checked_ = false;
+    if (full || since_full_ >= full_check_period(inv.total_buckets())) {
+      check_whole(inv, /*late=*/!full);
     } else {
       inv.check_touched(before, touched, key);
     }
   }
 
-  TOPHASH_HARNESS void final_checks(Map& m, std::vector<Slot>& slots, InvariantChecker<Map>& inv) {
-    if (opt_.invariants) {
-      inv.check_all();
-      ++v_.stats.full_checks;
-    }
+  [[gnu::always_inline]] TOPHASH_HARNESS std::size_t full_check_period(std::size_t total_buckets) const {
+    if (opt_.full_check_spread == 0) return 1;
+    const std::size_t by_size = (total_buckets + opt_.full_check_spread - 1) / opt_.full_check_spread;
+    return by_size > opt_.full_check_period ? by_size : opt_.full_check_period;
+  }
+
+  // The whole table. `late`: a periodic or final check, which may find
+  // what an op before the last one did.
+  TOPHASH_HARNESS void check_whole(InvariantChecker<Map>& inv, bool late) {
+    late_ = late && !every_op();
+    inv.check_all();
+    late_ = false;
+    since_full_ = 0;
+    whole_checked_ = true;
+    ++v_.stats.full_checks;
+  }
+  bool every_op() const { return opt_.full_check_spread == 0 || opt_.full_check_period <= 1; }
+  // Before an op that rebuilds the table (clear, reserve, shrink_to_fit)
+  // and so would erase the evidence: the whole table, unless already
+  // checked since the last op.
+  TOPHASH_HARNESS void check_before_rebuild(InvariantChecker<Map>& inv) {
+    if (check_ && opt_.invariants && since_full_ != 0) check_whole(inv, /*late=*/true);
+  }
+
+  TOPHASH_HARNESS void final_checks(Map& m, Slots slots, InvariantChecker<Map>& inv) {
+    // The whole table, unless the last op's check was of the whole table.
+    if (opt_.invariants && !whole_checked_) check_whole(inv, /*late=*/true);
     for (const auto& [id, e] : model_.entries()) {
       const V* v = m.get(Ops::key(p_, e.key));
       bool value_ok = false;
       if (v == nullptr || Ops::value_repr(p_, interner_, *v, value_ok) != e.value || !value_ok) {
-        fail("final: contents", "at the end, get " + trace::key_literal(p_, e.key) + " gives " +
-                                    (v ? value_text(*v) : "missing") + ", want " + trace::value_literal(p_, e.value));
+        fail_with("final: contents", "at the end, get ", lit(e.key), " gives ", vtext(v), ", want ", vlit(e.value));
       }
     }
-    // A fresh iteration at the end yields exactly the model.
+    // A fresh iteration at the end yields exactly the model. Nothing is
+    // written while it runs, so Go's contract comes down to: every yield is
+    // an entry of the model, with its value and its key as last put; no
+    // entry twice (each yielded entry is marked); as many as the model
+    // holds; the NaN entries' values, as a multiset, those of the model.
+    // (IterOracle checks the same for an iterator open across writes; this
+    // costs a model lookup per entry.)
     (void)slots;
-    IterOracle all;
-    all.start(model_);
+    auto& nans = (*ws_).final_nans;
+    reset_keeping_capacity(nans);
+    const std::uint64_t mark = model_.new_mark();
+    std::size_t yielded = 0;
     Iter it = m.iterate(IterStart{0, 0});
     for (bool more = !it.done(); more; more = it.next()) {
       std::uint64_t key = 0;
       bool value_ok = false;
       if (!Ops::key_repr(interner_, it.key(), key)) {
-        fail("final: iteration", "a full iteration yielded " + key_text(it.key()) + ", a key the program never put");
+        fail_with("final: iteration", "a full iteration yielded ", ktext(it.key()), ", a key the program never put");
       }
       const std::uint64_t value = Ops::value_repr(p_, interner_, it.value(), value_ok);
-      all.yield(Ops::identity(key), key, value, value_ok, Ops::is_nan(it.key()), model_, fmt_);
+      if (Ops::is_nan(it.key())) {
+        nans.push_back(value);
+        continue;
+      }
+      const std::uint64_t id = Ops::identity(key);
+      const ModelEntry* e = model_.get(id, false);
+      if (e == nullptr) {
+        fail_with("iteration: yielded a key not in the map", "key ", lit(id),
+                  " was yielded but is not in the map (never added, or deleted before it was reached)");
+      }
+      if (e->mark == mark) {
+        fail_with("iteration: yielded twice", "key ", lit(id), " was yielded twice without being deleted in between");
+      }
+      e->mark = mark;
+      ++yielded;
+      if (!value_ok || e->value != value) {
+        fail_with("iteration: wrong value", "key ", lit(id), " was yielded with a value that is not its current one");
+      }
+      if (e->key != key) {
+        fail_with("iteration: wrong key", "key ", lit(id), " was yielded as ", lit(key), " but was last put as ",
+                  lit(e->key));
+      }
     }
-    all.end(fmt_);
+    if (yielded != model_.entries().size()) {  // fewer: each yield marked a distinct entry
+      for (const auto& [id, e] : model_.entries()) {
+        if (e.mark != mark) {
+          fail_with("iteration: key never yielded", "key ", lit(id), " (and ", model_.entries().size() - yielded - 1,
+                    " more) was in the map from start to end but never yielded");
+        }
+      }
+    }
+    if (!nans.empty() || !model_.nan_values().empty()) final_nans(nans);
+  }
+
+  // The NaN entries a full iteration yielded (their values) against the model's.
+  [[gnu::noinline]] TOPHASH_HARNESS void final_nans(std::vector<std::uint64_t>& got) {
+    std::vector<std::uint64_t> want = model_.nan_values();
+    std::sort(got.begin(), got.end());
+    std::sort(want.begin(), want.end());
+    std::size_t i = 0, j = 0;
+    while (i < got.size() || j < want.size()) {
+      if (j == want.size() || (i < got.size() && got[i] < want[j])) {
+        fail_with("iteration: NaN yielded too often", "a NaN entry with value ", got[i],
+                  " was yielded more often than such entries were in the map");
+      }
+      if (i == got.size() || want[j] < got[i]) {
+        fail_with("iteration: key never yielded", "a NaN entry with value ", want[j],
+                  " was in the map from start to end but never yielded");
+      }
+      ++i;
+      ++j;
+    }
   }
 
   const Program& p_;
   const ExecOptions& opt_;
   Verdict& v_;
   const bool check_;
-  Interner interner_;
-  typename Hash::Pins pins_;
-  Model model_;
+  WorkspaceLease ws_;
+  Interner& interner_;
+  typename Hash::Pins& pins_;
+  Model& model_;
   IterOracle::Format fmt_;
-  std::size_t since_full_ = 0;
+  std::size_t since_full_ = 0;  // ops since the last whole-table check
+  bool whole_checked_ = false;   // the whole table was checked after the last op
+  bool late_ = false;  // a periodic or final whole-table check is running
+
+ public:
+  // Whether the failure (if any) came from a periodic or final whole-table
+  // check, which may find it some ops after the op that caused it.
+  bool failed_late() const { return late_; }
 };
 
+// A failure a whole-table check found later than the op that caused it:
+// run again checking the whole table after every op, so the report names
+// that op (the run is deterministic: it fails again, there or before).
+template <trace::KeyType T>
+[[gnu::noinline, gnu::cold]] void pin_failure(const trace::Program& p, const ExecOptions& opt, Verdict& v) {
+  ExecOptions every = opt;
+  every.full_check_period = 1;
+  every.full_check_spread = 0;
+  Verdict again;
+  Run<T>(p, every, again).run();
+  if (again.failure) v = std::move(again);
+}
 }  // namespace exec_detail
 
 template <trace::KeyType T>
 void run_program(const trace::Program& p, const ExecOptions& opt, Verdict& v) {
-  exec_detail::Run<T>(p, opt, v).run();
+  bool late = false;
+  {
+    exec_detail::Run<T> run(p, opt, v);
+    run.run();
+    late = v.failure && run.failed_late();
+  }
+  if (late) exec_detail::pin_failure<T>(p, opt, v);
 }
 
 }  // namespace tophash::reference

@@ -31,6 +31,7 @@
 #pragma once
 
 #include <algorithm>
+#include <bit>
 #include <cstddef>
 #include <functional>
 #include <cstdint>
@@ -52,6 +53,8 @@ class InvariantChecker {
   static constexpr std::size_t kCnt = internal::kBucketCnt;
   static constexpr std::size_t kMaxChain = std::size_t{1} << 16;
   static constexpr std::size_t kNone = ~std::size_t{0};
+  // The tophash bytes are read eight at a time, slot 0 in the low byte.
+  static_assert(std::endian::native == std::endian::little && kCnt == 8);
 
  public:
   explicit InvariantChecker(const M& m) : m_(m) {}
@@ -61,9 +64,9 @@ class InvariantChecker {
     std::size_t nevacuate = 0;
     bool growing = false;
   };
-  TOPHASH_HARNESS Before before() const { return {A::nevacuate(m_), A::growing(m_)}; }
+  [[gnu::always_inline]] TOPHASH_HARNESS Before before() const { return {A::nevacuate(m_), A::growing(m_)}; }
 
-  TOPHASH_HARNESS std::size_t total_buckets() const {
+  [[gnu::always_inline]] TOPHASH_HARNESS std::size_t total_buckets() const {
     return (std::size_t{1} << A::B(m_)) + (A::growing(m_) ? A::noldbuckets(m_) : 0);
   }
 
@@ -80,13 +83,12 @@ class InvariantChecker {
       for (std::size_t j = 0; j < A::noldbuckets(m_); ++j) filled += check_old_chain(j);
     }
     if (filled != A::count(m_)) {
-      fail("invariant: count", "count is " + std::to_string(A::count(m_)) + " but " + std::to_string(filled) +
-                                   " slots are filled");
+      fail_with("invariant: count", "count is ", A::count(m_), " but ", filled, " slots are filled");
     }
     const std::size_t nov = A::noverflow(m_);
     if (A::B(m_) < 16 ? nov != overflow : nov > overflow) {
-      fail("invariant: noverflow", "noverflow is " + std::to_string(nov) + " but the current array chains " +
-                                       std::to_string(overflow) + " overflow buckets");
+      fail_with("invariant: noverflow", "noverflow is ", nov, " but the current array chains ", overflow,
+                " overflow buckets");
     }
   }
 
@@ -99,7 +101,7 @@ class InvariantChecker {
     check_scalars();
     if (A::buckets(m_) == nullptr) return;
     const std::size_t mask = (std::size_t{1} << A::B(m_)) - 1;
-    if (hash) check_new_chain(*hash & mask, nullptr, key);
+    if (hash) check_new_chain(*hash & mask, nullptr, key, internal::top_hash(*hash));
     if (!A::growing(m_)) return;
     const std::size_t nold = A::noldbuckets(m_);
     if (hash) check_old_and_fed(*hash & (nold - 1));
@@ -112,42 +114,47 @@ class InvariantChecker {
   }
 
  private:
-  TOPHASH_HARNESS std::string where(bool old, std::size_t i) const { return std::string(old ? "old " : "new ") + std::to_string(i); }
+  // Message parts (check.h fail_with): "old 3" / "new 3", a key.
+  static auto where(bool old, std::size_t i) {
+    return [old, i](std::string& s) { s += (old ? "old " : "new ") + std::to_string(i); };
+  }
+  static auto key_text(const K& k) {
+    return [k = &k](std::string& s) { s += format_key(*k); };
+  }
 
   TOPHASH_HARNESS void check_scalars() {
     const auto* arr = A::buckets(m_);
     const unsigned B = A::B(m_);
     if (arr == nullptr) {
       if (A::count(m_) != 0 || A::growing(m_) || B != 0) {
-        fail("invariant: growth state", "no bucket array but count " + std::to_string(A::count(m_)) + ", B " +
-                                            std::to_string(B) + ", growing " + std::to_string(A::growing(m_)));
+        fail_with("invariant: growth state", "no bucket array but count ", A::count(m_), ", B ", B, ", growing ",
+                  A::growing(m_));
       }
       return;
     }
     if (arr->log2_len() != B) {
-      fail("invariant: growth state",
-           "B is " + std::to_string(B) + " but the current array has 2^" + std::to_string(arr->log2_len()) + " buckets");
+      fail_with("invariant: growth state", "B is ", B, " but the current array has 2^", unsigned{arr->log2_len()},
+                " buckets");
     }
     if (!A::growing(m_)) {
-      if (A::same_size(m_)) fail("invariant: growth state", "same-size flag set while not growing");
+      if (A::same_size(m_)) fail_with("invariant: growth state", "same-size flag set while not growing");
       return;
     }
     const std::size_t nold = A::noldbuckets(m_);
     const auto* old = A::oldbuckets(m_);
     if ((std::size_t{1} << old->log2_len()) != nold || (!A::same_size(m_) && (B == 0 || old->log2_len() != B - 1)) ||
         (A::same_size(m_) && old->log2_len() != B)) {
-      fail("invariant: growth state", "B " + std::to_string(B) + " with an old array of 2^" +
-                                          std::to_string(old->log2_len()) + " buckets, samesize " +
-                                          std::to_string(A::same_size(m_)));
+      fail_with("invariant: growth state", "B ", B, " with an old array of 2^", unsigned{old->log2_len()},
+                " buckets, samesize ", A::same_size(m_));
     }
     const std::size_t nev = A::nevacuate(m_);
     if (nev >= nold) {
-      fail("invariant: nevacuate", "growing with nevacuate " + std::to_string(nev) + " of " + std::to_string(nold) +
-                                       " old buckets (the old array should have been released)");
+      fail_with("invariant: nevacuate", "growing with nevacuate ", nev, " of ", nold,
+                " old buckets (the old array should have been released)");
     }
     if (nold <= 1024 && old->bucket(nev)->evacuated()) {
-      fail("invariant: nevacuate", "old bucket " + std::to_string(nev) +
-                                       " at the evacuation mark is evacuated: the mark was not advanced over it");
+      fail_with("invariant: nevacuate", "old bucket ", nev,
+                " at the evacuation mark is evacuated: the mark was not advanced over it");
     }
   }
 
@@ -159,8 +166,7 @@ class InvariantChecker {
     const std::size_t nold = A::noldbuckets(m_);
     const std::size_t nev = A::nevacuate(m_);
     if (j < nev && !old->bucket(j)->evacuated()) {
-      fail("invariant: nevacuate",
-           "old bucket " + std::to_string(j) + " is below nevacuate " + std::to_string(nev) + " but not evacuated");
+      fail_with("invariant: nevacuate", "old bucket ", j, " is below nevacuate ", nev, " but not evacuated");
     }
     check_new_chain(j, nullptr);
     if (!A::same_size(m_)) check_new_chain(j + nold, nullptr);
@@ -171,18 +177,19 @@ class InvariantChecker {
     const auto* old = A::oldbuckets(m_);
     const auto* b = old->bucket(j);
     if (j < A::nevacuate(m_) && !b->evacuated()) {
-      fail("invariant: nevacuate",
-           "old bucket " + std::to_string(j) + " is below nevacuate " + std::to_string(A::nevacuate(m_)) + " but not evacuated");
+      fail_with("invariant: nevacuate", "old bucket ", j, " is below nevacuate ", A::nevacuate(m_), " but not evacuated");
     }
     if (!b->evacuated()) return check_chain(b, j, A::noldbuckets(m_) - 1, /*old=*/true, nullptr);
     std::size_t len = 0;
     for (; b != nullptr; b = b->overflow) {
-      if (++len > kMaxChain) fail("invariant: overflow chain", where(true, j) + ": chain does not end (a cycle?)");
-      for (std::size_t s = 0; s < kCnt; ++s) {
-        const std::uint8_t t = b->tophash[s];
+      if (++len > kMaxChain) fail_with("invariant: overflow chain", where(true, j), ": chain does not end (a cycle?)");
+      std::uint64_t tops;
+      std::memcpy(&tops, b->tophash, sizeof tops);
+      for (std::size_t s = 0; s < kCnt; ++s, tops >>= 8) {
+        const std::uint8_t t = static_cast<std::uint8_t>(tops);
         if (t < internal::kEvacuatedX || t > internal::kEvacuatedEmpty) {
-          fail("invariant: evacuation marks", where(true, j) + " is evacuated but slot " + std::to_string(s) +
-                                                  " of its chain has tophash " + std::to_string(t));
+          fail_with("invariant: evacuation marks", where(true, j), " is evacuated but slot ", s,
+                    " of its chain has tophash ", unsigned{t});
         }
       }
     }
@@ -190,52 +197,59 @@ class InvariantChecker {
   }
 
   // Returns the filled slots of new bucket i's chain.
-  TOPHASH_HARNESS std::size_t check_new_chain(std::size_t i, std::size_t* overflow, const K* focus = nullptr) {
+  TOPHASH_HARNESS std::size_t check_new_chain(std::size_t i, std::size_t* overflow, const K* focus = nullptr,
+                                              std::uint8_t focus_top = 0) {
     const auto* arr = A::buckets(m_);
     const auto* b = arr->bucket(i);
     if (A::growing(m_)) {
       const std::size_t j = i & (A::noldbuckets(m_) - 1);
       if (!A::oldbuckets(m_)->bucket(j)->evacuated()) {
         // Untouched: written before its old bucket was evacuated otherwise.
-        bool pristine = b->overflow == nullptr;
-        for (std::size_t s = 0; s < kCnt; ++s) pristine = pristine && b->tophash[s] == internal::kEmptyRest;
-        if (!pristine) {
-          fail("invariant: evacuation order", where(false, i) + " holds entries although old bucket " +
-                                                  std::to_string(j) + " that feeds it is not evacuated");
+        std::uint64_t tops;
+        std::memcpy(&tops, b->tophash, sizeof tops);
+        static_assert(internal::kEmptyRest == 0);
+        if (b->overflow != nullptr || tops != 0) {
+          fail_with("invariant: evacuation order", where(false, i), " holds entries although old bucket ", j,
+                    " that feeds it is not evacuated");
         }
         return 0;
       }
     }
-    return check_chain(b, i, (std::size_t{1} << A::B(m_)) - 1, /*old=*/false, overflow, focus);
+    return check_chain(b, i, (std::size_t{1} << A::B(m_)) - 1, /*old=*/false, overflow, focus, focus_top);
   }
 
+  // `focus` (whose tophash is focus_top): only that key's uniqueness is
+  // checked, counted on the way (no key list).
   template <class Bucket>
   TOPHASH_HARNESS std::size_t check_chain(const Bucket* head, std::size_t index, std::size_t mask, bool old,
-                                          std::size_t* overflow, const K* focus = nullptr) {
+                                          std::size_t* overflow, const K* focus = nullptr,
+                                          std::uint8_t focus_top = 0) {
     if (head->overflow == nullptr) {
       std::uint64_t tops;
       std::memcpy(&tops, head->tophash, sizeof tops);
       if (tops == 0) return 0;  // all emptyRest: the common empty bucket
     }
-    keys_.clear();
-    std::size_t filled = 0, len = 0, slot = 0;
+    const auto& eq = m_.key_eq();
+    nkeys_ = 0;
+    std::size_t filled = 0, len = 0, slot = 0, focus_seen = 0;
     // The trailing run of empty slots must be exactly the emptyRest slots:
     // after an emptyRest only emptyRest, and no emptyOne with only empty
     // slots after it.
     std::size_t rest_at = kNone, one_at = kNone;
     for (const Bucket* b = head; b != nullptr; b = b->overflow) {
-      if (++len > kMaxChain) fail("invariant: overflow chain", where(old, index) + ": chain does not end (a cycle?)");
+      if (++len > kMaxChain) fail_with("invariant: overflow chain", where(old, index), ": chain does not end (a cycle?)");
       if (overflow && b != head) ++*overflow;
-      for (std::size_t s = 0; s < kCnt; ++s, ++slot) {
-        const std::uint8_t t = b->tophash[s];
+      std::uint64_t tops;  // the eight tophash bytes in one load (one ASan check, not eight)
+      std::memcpy(&tops, b->tophash, sizeof tops);
+      for (std::size_t s = 0; s < kCnt; ++s, ++slot, tops >>= 8) {
+        const std::uint8_t t = static_cast<std::uint8_t>(tops);
         if (t == internal::kEmptyRest) {
           if (rest_at == kNone) rest_at = slot;
           continue;
         }
         if (rest_at != kNone) {
-          fail("invariant: emptyRest", where(old, index) + ": chain slot " + std::to_string(rest_at) +
-                                           " is emptyRest but slot " + std::to_string(slot) + " after it is " +
-                                           (t == internal::kEmptyOne ? "emptyOne" : "not empty"));
+          fail_with("invariant: emptyRest", where(old, index), ": chain slot ", rest_at, " is emptyRest but slot ", slot,
+                    " after it is ", t == internal::kEmptyOne ? "emptyOne" : "not empty");
         }
         if (t == internal::kEmptyOne) {
           if (one_at == kNone) one_at = slot;
@@ -243,64 +257,86 @@ class InvariantChecker {
         }
         one_at = kNone;
         if (t < internal::kMinTopHash) {
-          fail("invariant: evacuation marks", where(old, index) + " is live but slot " + std::to_string(slot) +
-                                                  " of its chain has evacuation mark " + std::to_string(t));
+          fail_with("invariant: evacuation marks", where(old, index), " is live but slot ", slot,
+                    " of its chain has evacuation mark ", unsigned{t});
         }
         ++filled;
         const K& k = *b->key(s);
         if (A::is_nan(m_, k)) continue;  // random hash: no home bucket
         const std::uint64_t h = A::hash(m_, k);
         if (internal::top_hash(h) != t) {
-          fail("invariant: tophash", where(old, index) + " slot " + std::to_string(slot) + " holds key " +
-                                         format_key(k) + " with tophash " + std::to_string(t) + ", want " +
-                                         std::to_string(internal::top_hash(h)));
+          fail_with("invariant: tophash", where(old, index), " slot ", slot, " holds key ", key_text(k), " with tophash ",
+                    unsigned{t}, ", want ", unsigned{internal::top_hash(h)});
         }
         if ((h & mask) != index) {
-          fail("invariant: bucket", where(old, index) + " holds key " + format_key(k) + " whose hash selects bucket " +
-                                        std::to_string(h & mask));
+          fail_with("invariant: bucket", where(old, index), " holds key ", key_text(k), " whose hash selects bucket ",
+                    h & mask);
         }
-        keys_.emplace_back(&k, t);
+        if (focus != nullptr) {
+          if (t == focus_top && eq(k, *focus) && ++focus_seen > 1) dup_key(old, index, k);
+        } else {
+          add_key(&k, t);
+        }
       }
     }
-    check_unique(index, old, focus);
+    if (focus == nullptr) check_unique(index, old);
     if (one_at != kNone) {
-      fail("invariant: emptyRest", where(old, index) + ": chain slot " + std::to_string(one_at) +
-                                       " is emptyOne with only empty slots after it (should be emptyRest)");
+      fail_with("invariant: emptyRest", where(old, index), ": chain slot ", one_at,
+                " is emptyOne with only empty slots after it (should be emptyRest)");
     }
     return filled;
   }
 
-  // No key twice in the chain just walked (keys_). With a focus key, only
-  // that one is counted; a short chain is compared pairwise; a long one
-  // (a tiny hash puts every key in a few chains) is sorted first.
-  TOPHASH_HARNESS void check_unique(std::size_t index, bool old, const K* focus) {
+  [[noreturn]] TOPHASH_HARNESS void dup_key(bool old, std::size_t index, const K& k) const {
+    fail_with("invariant: duplicate key", where(old, index), " holds key ", key_text(k), " twice");
+  }
+
+  // The keys of the chain being walked, with their tophash: in a buffer of
+  // the checker's own up to kSmall (no allocation: most chains are one or
+  // two buckets), in a vector past that (a tiny hash makes long chains).
+  struct KeyTop {  // trivial: the buffer costs nothing to construct
+    const K* key;
+    std::uint8_t top;
+  };
+  static constexpr std::size_t kSmall = 32;
+  [[gnu::always_inline]] TOPHASH_HARNESS void add_key(const K* k, std::uint8_t t) {
+    if (nkeys_ < kSmall) [[likely]] {
+      small_[nkeys_++] = KeyTop{k, t};
+      return;
+    }
+    add_key_big(k, t);
+  }
+  [[gnu::noinline]] TOPHASH_HARNESS void add_key_big(const K* k, std::uint8_t t) {
+    if (nkeys_ == kSmall) big_.assign(small_, small_ + kSmall);
+    big_.push_back(KeyTop{k, t});
+    ++nkeys_;
+  }
+
+  // No key twice in the chain just walked: a short chain is compared
+  // pairwise (equal keys have equal tophash, so most pairs end at one
+  // byte); a long one is sorted first.
+  TOPHASH_HARNESS void check_unique(std::size_t index, bool old) {
     const auto& eq = m_.key_eq();
-    auto dup = [&](const K& k) {
-      fail("invariant: duplicate key", where(old, index) + " holds key " + format_key(k) + " twice");
-    };
-    if (focus != nullptr) {
-      int n = 0;
-      for (const auto& [k, t] : keys_) {
-        if (eq(*k, *focus) && ++n > 1) dup(*k);
-      }
-    } else if (keys_.size() <= 16) {
-      for (std::size_t i = 0; i < keys_.size(); ++i) {
-        for (std::size_t j = i + 1; j < keys_.size(); ++j) {
-          if (keys_[i].second == keys_[j].second && eq(*keys_[i].first, *keys_[j].first)) dup(*keys_[i].first);
+    if (nkeys_ <= kSmall) {
+      for (std::size_t i = 0; i < nkeys_; ++i) {
+        for (std::size_t j = i + 1; j < nkeys_; ++j) {
+          if (small_[i].top == small_[j].top && eq(*small_[i].key, *small_[j].key)) dup_key(old, index, *small_[i].key);
         }
       }
-    } else {
-      std::sort(keys_.begin(), keys_.end(), [](const auto& a, const auto& b) {
-        return a.second != b.second ? a.second < b.second : std::less<K>()(*a.first, *b.first);
-      });
-      for (std::size_t i = 1; i < keys_.size(); ++i) {
-        if (keys_[i - 1].second == keys_[i].second && eq(*keys_[i - 1].first, *keys_[i].first)) dup(*keys_[i].first);
-      }
+      return;
+    }
+    std::sort(big_.begin(), big_.end(), [](const KeyTop& a, const KeyTop& b) {
+      return a.top != b.top ? a.top < b.top : std::less<K>()(*a.key, *b.key);
+    });
+    for (std::size_t i = 1; i < big_.size(); ++i) {
+      if (big_[i - 1].top == big_[i].top && eq(*big_[i - 1].key, *big_[i].key)) dup_key(old, index, *big_[i].key);
     }
   }
 
   const M& m_;
-  std::vector<std::pair<const K*, std::uint8_t>> keys_;
+  std::size_t nkeys_ = 0;
+  KeyTop small_[kSmall];
+  std::vector<KeyTop> big_;
 };
 
 }  // namespace tophash::reference

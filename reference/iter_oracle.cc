@@ -2,6 +2,22 @@
 
 namespace tophash::reference {
 
+namespace {
+// A key as the program names it, for a failure message (check.h fail_with).
+auto key_text(const IterOracle::Format& fmt, std::uint64_t id) {
+  return [f = &fmt, id](std::string& s) { s += (*f)(id); };
+}
+}  // namespace
+
+void IterOracle::reset() {
+  started_ = ended_ = cleared_nan_ = false;
+  reset_keeping_capacity(must_);
+  reset_keeping_capacity(yielded_);
+  reset_keeping_capacity(cleared_);
+  reset_keeping_capacity(nan_must_);
+  reset_keeping_capacity(nan_other_);
+}
+
 void IterOracle::start(const Model& m) {
   started_ = true;
   must_.reserve(m.entries().size());
@@ -31,29 +47,29 @@ bool IterOracle::yield(std::uint64_t id, std::uint64_t key, std::uint64_t value,
   if (nan) {
     if (take(nan_must_, value) || take(nan_other_, value)) return false;
     if (cleared_nan_) return true;
-    fail("iteration: NaN yielded too often", "a NaN entry with value " + std::to_string(value) +
-                                                 " was yielded more often than such entries were in the map");
+    fail_with("iteration: NaN yielded too often", "a NaN entry with value ", value,
+              " was yielded more often than such entries were in the map");
   }
   if (!yielded_.insert(id).second) {
     if (cleared_.count(id)) return true;
-    fail("iteration: yielded twice", "key " + fmt(id) + " was yielded twice without being deleted in between");
+    fail_with("iteration: yielded twice", "key ", key_text(fmt, id), " was yielded twice without being deleted in between");
   }
   must_.erase(id);
   const ModelEntry* e = m.get(id, false);
   if (e == nullptr) {
     if (cleared_.count(id)) return true;
-    fail("iteration: yielded a key not in the map",
-         "key " + fmt(id) + " was yielded but is not in the map (never added, or deleted before it was reached)");
+    fail_with("iteration: yielded a key not in the map", "key ", key_text(fmt, id),
+              " was yielded but is not in the map (never added, or deleted before it was reached)");
   }
   if (!value_ok || e->value != value) {
     if (cleared_.count(id)) return true;
-    fail("iteration: wrong value", "key " + fmt(id) + " was yielded with a value that is not its current one");
+    fail_with("iteration: wrong value", "key ", key_text(fmt, id), " was yielded with a value that is not its current one");
   }
   if (e->key != key) {
     // A stale -0/+0 from an array the clear did not reset (golang/go#59411).
     if (cleared_.count(id)) return true;
-    fail("iteration: wrong key", "key " + fmt(id) + " was yielded as " + fmt(key) + " but was last put as " +
-                                     fmt(e->key));
+    fail_with("iteration: wrong key", "key ", key_text(fmt, id), " was yielded as ", key_text(fmt, key),
+              " but was last put as ", key_text(fmt, e->key));
   }
   return false;
 }
@@ -61,13 +77,13 @@ bool IterOracle::yield(std::uint64_t id, std::uint64_t key, std::uint64_t value,
 void IterOracle::end(const Format& fmt) {
   ended_ = true;
   if (!must_.empty()) {
-    fail("iteration: key never yielded", "key " + fmt(*must_.begin()) + " (and " + std::to_string(must_.size() - 1) +
-                                             " more) was in the map from start to end but never yielded");
+    fail_with("iteration: key never yielded", "key ", key_text(fmt, *must_.begin()), " (and ", must_.size() - 1,
+              " more) was in the map from start to end but never yielded");
   }
   for (const auto& [v, n] : nan_must_) {
     if (n != 0) {
-      fail("iteration: key never yielded",
-           "a NaN entry with value " + std::to_string(v) + " was in the map from start to end but never yielded");
+      fail_with("iteration: key never yielded", "a NaN entry with value ", v,
+                " was in the map from start to end but never yielded");
     }
   }
 }

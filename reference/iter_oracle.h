@@ -32,6 +32,10 @@ class IterOracle {
  public:
   using Format = std::function<std::string(std::uint64_t id)>;
 
+  // As freshly constructed, keeping the sets' storage (the executor reuses
+  // its oracles from program to program).
+  void reset();
+
   bool started() const { return started_; }
   bool ended() const { return ended_; }
 

@@ -21,7 +21,12 @@ namespace tophash::reference {
 // String reprs by content: the inverse of Program::strings.
 class Interner {
  public:
-  explicit Interner(const trace::Program& p) {
+  Interner() = default;
+  explicit Interner(const trace::Program& p) { reset(p); }
+  // Now for p, keeping the table's capacity (the executor reuses one).
+  void reset(const trace::Program& p) {
+    index_.clear();
+    if (p.strings.empty()) return;
     index_.reserve(p.strings.size());
     for (std::uint32_t i = 0; i < p.strings.size(); ++i) index_.emplace(p.strings[i], i);
   }
@@ -123,17 +128,20 @@ struct ProgramHash {
         // Few distinct values, each still spread over all 64 bits (so the
         // tophash and the bucket bits vary between the groups).
         return hashing::hash_u64(group(k) % tiny, seed);
-      case trace::HashMode::kPinned: {
-        std::uint64_t r = 0;
-        if (!Ops::key_repr(*interner, k, r)) return 0;
-        auto it = pins->find(Ops::identity(r));
-        return it == pins->end() ? 0 : it->second;  // the parser refuses unpinned keys
-      }
+      case trace::HashMode::kPinned: return pinned(k);
     }
     return 0;
   }
 
  private:
+  // Out of line: its local, whose address is taken, would give every hash
+  // an ASan stack frame to poison and clear.
+  [[gnu::noinline]] std::uint64_t pinned(const K& k) const noexcept {
+    std::uint64_t r = 0;
+    if (!Ops::key_repr(*interner, k, r)) return 0;
+    auto it = pins->find(Ops::identity(r));
+    return it == pins->end() ? 0 : it->second;  // the parser refuses unpinned keys
+  }
   static std::uint64_t real(const K& k, std::uint64_t seed) noexcept { return Hasher<K>{}(k, seed); }
 
   // The tiny hash's grouping: fixed functions of the key, independent of
@@ -163,8 +171,8 @@ struct ProgramHash {
       h = mum(load64(p + i) ^ kP2, h ^ kP0);
       i += 8;
     }
-    std::uint64_t tail = 0;
-    std::memcpy(&tail, p + i, len - i);
+    std::uint64_t tail = 0;  // the last len - i < 8 bytes, little-endian
+    for (std::size_t j = 0; i + j < len; ++j) tail |= std::uint64_t{p[i + j]} << (8 * j);
     return mum(mum(tail ^ kP1, h ^ kP2), len ^ kP0);
   }
 };

@@ -20,6 +20,11 @@ const ModelEntry* Model::get(std::uint64_t id, bool nan) const {
   return it == entries_.end() ? nullptr : &it->second;
 }
 
+void Model::reset() {
+  reset_keeping_capacity(entries_);
+  reset_keeping_capacity(nan_values_);
+}
+
 void Model::clear() {
   entries_.clear();
   nan_values_.clear();

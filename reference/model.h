@@ -18,6 +18,9 @@ namespace tophash::reference {
 struct ModelEntry {
   std::uint64_t key;    // exact repr as last put (for doubles: -0 or +0)
   std::uint64_t value;  // value repr
+  // Scratch for a check that visits entries (Model::new_mark): equal to
+  // the check's mark once visited.
+  mutable std::uint64_t mark = 0;
 };
 
 class Model {
@@ -28,14 +31,20 @@ class Model {
   const ModelEntry* get(std::uint64_t id, bool nan) const;
   std::size_t size() const { return entries_.size() + nan_values_.size(); }
   void clear();
+  // Empty for the next program: clear(), keeping the table unless it grew
+  // big (a clear costs its bucket count).
+  void reset();
   using Entries = std::unordered_map<std::uint64_t, ModelEntry, std::hash<std::uint64_t>, std::equal_to<std::uint64_t>,
                                      PoolAllocator<std::pair<const std::uint64_t, ModelEntry>>>;
   const Entries& entries() const { return entries_; }
   const std::vector<std::uint64_t>& nan_values() const { return nan_values_; }
+  // A mark no entry carries yet (for ModelEntry::mark).
+  std::uint64_t new_mark() { return ++marks_; }
 
  private:
   Entries entries_;
   std::vector<std::uint64_t> nan_values_;
+  std::uint64_t marks_ = 0;
 };
 
 }  // namespace tophash::reference

@@ -51,4 +51,25 @@ struct PoolAllocator {
   }
 };
 
+// Empties a container the harness reuses from program to program: clear()
+// keeps its storage (no allocation next time), unless it grew past
+// kKeepCapacity buckets or elements, since clearing an unordered
+// container costs its bucket count and one big program should not slow
+// every small one after it.
+inline constexpr std::size_t kKeepCapacity = 1024;
+template <class C>
+void reset_keeping_capacity(C& c) {
+  std::size_t cap;
+  if constexpr (requires { c.bucket_count(); }) {
+    cap = c.bucket_count();
+  } else {
+    cap = c.capacity();
+  }
+  if (cap > kKeepCapacity) {
+    C().swap(c);
+  } else if (!c.empty()) {  // an unordered container's clear() zeroes its buckets even when empty
+    c.clear();
+  }
+}
+
 }  // namespace tophash::reference
