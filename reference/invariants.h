@@ -27,7 +27,8 @@
 //
 // check_all() walks the whole table; check_touched() only what one op on
 // one key can have changed (its chains, the old buckets evacuated by it),
-// so big programs stay fast; the executor alternates them (executor.cc).
+// so big programs stay fast; the executor alternates them (ExecOptions,
+// executor.h).
 #pragma once
 
 #include <algorithm>
