@@ -39,6 +39,7 @@
 #include <cstring>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "check.h"
@@ -326,6 +327,16 @@ class InvariantChecker {
       }
       return;
     }
+    if constexpr (std::is_integral_v<K>) {
+      // Integer keys: equal keys are equal values, so the values are
+      // sorted as plain numbers (a long chain of a tiny hash holds hundreds).
+      vals_.clear();
+      for (const KeyTop& kt : big_) vals_.push_back(static_cast<std::uint64_t>(*kt.key));
+      std::sort(vals_.begin(), vals_.end());
+      const auto it = std::adjacent_find(vals_.begin(), vals_.end());
+      if (it != vals_.end()) dup_key(old, index, static_cast<K>(*it));
+      return;
+    }
     std::sort(big_.begin(), big_.end(), [](const KeyTop& a, const KeyTop& b) {
       return a.top != b.top ? a.top < b.top : std::less<K>()(*a.key, *b.key);
     });
@@ -338,6 +349,7 @@ class InvariantChecker {
   std::size_t nkeys_ = 0;
   KeyTop small_[kSmall];
   std::vector<KeyTop> big_;
+  std::vector<std::uint64_t> vals_;  // check_unique's integer keys
 };
 
 }  // namespace tophash::reference
