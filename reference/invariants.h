@@ -127,6 +127,9 @@ class InvariantChecker {
   TOPHASH_HARNESS void check_scalars() {
     const auto* arr = A::buckets(m_);
     const unsigned B = A::B(m_);
+    if (!A::lookup_cache_ok(m_)) {
+      fail_with("invariant: growth state", "the lookup's cached first bucket or mask disagrees with the array and B");
+    }
     if (arr == nullptr) {
       if (A::count(m_) != 0 || A::growing(m_) || B != 0) {
         fail_with("invariant: growth state", "no bucket array but count ", A::count(m_), ", B ", B, ", growing ",

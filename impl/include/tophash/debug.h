@@ -25,6 +25,12 @@ struct BucketMapAccess {
   static std::size_t nevacuate(const M& m) { return m.nevacuate_; }
   template <class M>
   static bool growing(const M& m) { return m.oldbuckets_ != nullptr; }
+  // The lookup's cached first bucket and mask agree with the array and B.
+  template <class M>
+  static bool lookup_cache_ok(const M& m) {
+    return m.bucket0_ == (m.buckets_ != nullptr ? m.buckets_->bucket(0) : nullptr) &&
+           m.mask_ == (std::size_t{1} << m.B_) - 1;
+  }
   template <class M>
   static bool same_size(const M& m) { return m.same_size_grow(); }
   template <class M>

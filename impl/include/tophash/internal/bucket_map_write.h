@@ -18,7 +18,10 @@ std::pair<V*, bool> TOPHASH_MAP::assign(KK&& key, bool overwrite, Args&&... args
   begin_write();  // after hashing, since hashing may throw: no write happened then
   WriteScope scope{this};
 
-  if (buckets_ == nullptr) buckets_ = Array::create(B_, alloc_);
+  if (buckets_ == nullptr) {
+    buckets_ = Array::create(B_, alloc_);
+    sync_lookup();
+  }
 
   const std::uint8_t top = internal::top_hash(hash);
 again:
@@ -215,6 +218,7 @@ void TOPHASH_MAP::hash_grow() {
   B_ = static_cast<std::uint8_t>(B_ + bigger);
   oldbuckets_ = buckets_;
   buckets_ = fresh;
+  sync_lookup();
   nevacuate_ = 0;
   noverflow_ = 0;
 }
@@ -390,6 +394,7 @@ void TOPHASH_MAP::rebuild(std::uint8_t newB) {
   }
   buckets_ = fresh;
   B_ = newB;
+  sync_lookup();
   nevacuate_ = 0;
 }
 
@@ -414,6 +419,7 @@ void TOPHASH_MAP::shrink_to_fit() {
     Array::release(buckets_);
     oldbuckets_ = buckets_ = nullptr;
     B_ = 0;
+    sync_lookup();
     noverflow_ = nevacuate_ = 0;
     clear_flags(kSameSizeGrow);
     return;
@@ -436,6 +442,8 @@ void TOPHASH_MAP::steal(BucketMap& other) noexcept {
   other.B_ = 0;
   other.noverflow_ = other.nevacuate_ = 0;
   other.buckets_ = other.oldbuckets_ = nullptr;
+  sync_lookup();
+  other.sync_lookup();
 }
 
 // Visits every live entry once, in bucket order, without an iterator.
