@@ -413,7 +413,7 @@ class BucketMap {
   // whose last 16 bytes share a line with the last 64-byte step needs no
   // separate prefetch of its end.
   static constexpr bool kTailLine = (sizeof(BucketT) - 1) % 64 > 64 - 16;
-  static void prefetch_bucket(const BucketT* b) noexcept {
+  TOPHASH_SLOT_ADDRESS static void prefetch_bucket(const BucketT* b) noexcept {
     const char* p = reinterpret_cast<const char*>(b);
     if constexpr (sizeof(BucketT) <= 256) {
       for (std::size_t off = 64; off < sizeof(BucketT); off += 64) __builtin_prefetch(p + off);
@@ -444,7 +444,7 @@ class BucketMap {
       for (std::uint32_t m = g.match(top); m != 0; m &= m - 1) {
         const std::size_t i = internal::first_slot(m);
         prefetch_value(b, i);
-        if (keys_equal(key, *b->key(i))) return {b, i};
+        if (keys_equal(key, b->key_ref(i))) return {b, i};
       }
       if (g.match_empty_rest() != 0) break;
     }

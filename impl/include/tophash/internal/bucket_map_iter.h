@@ -69,7 +69,7 @@ class BucketMap<K, V, Hash, KeyEqual, Allocator>::Iter {
       if (visit != 0) {
         const std::size_t i = internal::first_slot(visit);
         const std::size_t offi = (i + offset_) & (kCnt - 1);
-        if (internal::is_filled(bptr_->tophash[offi]) && !h_->key_is_nan(*bptr_->key(offi))) {
+        if (internal::is_filled(bptr_->tophash[offi]) && !h_->key_is_nan(bptr_->key_ref(offi))) {
           key_ = bptr_->key(offi);
           elem_ = bptr_->value(offi);
           i_ = static_cast<std::uint8_t>(i + 1);
@@ -134,12 +134,11 @@ class BucketMap<K, V, Hash, KeyEqual, Allocator>::Iter {
         i = internal::first_slot(visit);
         const std::size_t offi = (i + offset_) & (kCnt - 1);
         const std::uint8_t t = b->tophash[offi];
-        K* k = b->key(offi);
-        V* e = b->value(offi);
-        const bool nan = h->key_is_nan(*k);
+        K& k = b->key_ref(offi);
+        const bool nan = h->key_is_nan(k);
         if (check != kNoCheck && !h->same_size_grow()) {
           if (!nan) {
-            if ((h->hash_(*k, h->hash0_) & bucket_mask(B_)) != check) continue;
+            if ((h->hash_(k, h->hash0_) & bucket_mask(B_)) != check) continue;
           } else if ((check >> (B_ - 1)) != static_cast<std::size_t>(t & 1)) {
             // NaNs go by the low bit of their tophash, as evacuation sends them.
             continue;
@@ -148,13 +147,13 @@ class BucketMap<K, V, Hash, KeyEqual, Allocator>::Iter {
         if (!internal::is_evacuated_slot(t) || nan) {
           // The golden data, or a NaN, which cannot have been updated or
           // deleted since (it cannot be looked up).
-          key_ = k;
-          elem_ = e;
+          key_ = &k;
+          elem_ = b->value(offi);
         } else {
           // Moved since the iterator started: the live entry is elsewhere,
           // possibly updated, deleted or deleted and re-added.
           if (h->count_ == 0) continue;
-          auto [rb, ri] = h->find_slot(*k);
+          auto [rb, ri] = h->find_slot(k);
           if (rb == nullptr) continue;
           key_ = rb->key(ri);
           elem_ = rb->value(ri);

@@ -39,11 +39,11 @@ again:
     const std::uint32_t rest = g.match_empty_rest();
     for (std::uint32_t m = g.match(top) & internal::slots_before_first(rest); m != 0; m &= m - 1) {
       const std::size_t i = internal::first_slot(m);
-      if (!keys_equal(key, *b->key(i))) continue;
+      if (!keys_equal(key, b->key_ref(i))) continue;
       // Already present: update it.
       if (overwrite) {
-        if constexpr (needs_key_update<K>::value) *b->key(i) = std::forward<KK>(key);
-        if constexpr (sizeof...(Args) == 1) *b->value(i) = (std::forward<Args>(args), ...);
+        if constexpr (needs_key_update<K>::value) b->key_ref(i) = std::forward<KK>(key);
+        if constexpr (sizeof...(Args) == 1) b->value_ref(i) = (std::forward<Args>(args), ...);
       }
       return {b->value(i), false};
     }
@@ -101,7 +101,7 @@ typename TOPHASH_MAP::size_type TOPHASH_MAP::erase(const K& key) noexcept {
     const std::uint32_t rest = g.match_empty_rest();
     for (std::uint32_t m = g.match(top) & internal::slots_before_first(rest); m != 0; m &= m - 1) {
       std::size_t i = internal::first_slot(m);
-      if (!keys_equal(key, *b->key(i))) continue;
+      if (!keys_equal(key, b->key_ref(i))) continue;
       // Destroy the entry now: its resources are released at once.
       b->destroy_slot(i);
       b->tophash[i] = internal::kEmptyOne;
@@ -150,7 +150,7 @@ typename TOPHASH_MAP::size_type TOPHASH_MAP::erase_if(Pred pred) {
     for (BucketT* b = orig; b != nullptr; b = b->overflow) {
       for (std::size_t i = 0; i < kCnt; ++i) {
         if (!internal::is_filled(b->tophash[i])) continue;
-        if (!pred(static_cast<const K&>(*b->key(i)), *b->value(i))) continue;
+        if (!pred(static_cast<const K&>(b->key_ref(i)), b->value_ref(i))) continue;
         b->destroy_slot(i);
         b->tophash[i] = internal::kEmptyOne;
         --count_;
@@ -235,20 +235,20 @@ void TOPHASH_MAP::relocate(BucketT* from, std::size_t i, BucketT* to, std::size_
   // With an iterator open, the old slot must keep a key it can look up
   // (and, for NaN keys, the value it returns from there): copy. Otherwise
   // move; the moved-from objects stay until the old array is released.
-  K* k = from->key(i);
-  V* v = from->value(i);
+  K& k = from->key_ref(i);
+  V& v = from->value_ref(i);
   if (live_iters_ != 0) {
-    ::new (static_cast<void*>(to->key(j))) K(static_cast<const K&>(*k));
+    ::new (static_cast<void*>(to->key(j))) K(static_cast<const K&>(k));
     if constexpr (!is_reflexive_key<K>::value) {
-      if (key_is_nan(*k)) {
-        ::new (static_cast<void*>(to->value(j))) V(static_cast<const V&>(*v));
+      if (key_is_nan(k)) {
+        ::new (static_cast<void*>(to->value(j))) V(static_cast<const V&>(v));
         return;
       }
     }
   } else {
-    ::new (static_cast<void*>(to->key(j))) K(std::move(*k));
+    ::new (static_cast<void*>(to->key(j))) K(std::move(k));
   }
-  ::new (static_cast<void*>(to->value(j))) V(std::move(*v));
+  ::new (static_cast<void*>(to->value(j))) V(std::move(v));
 }
 
 TOPHASH_MAP_TEMPLATE
@@ -273,7 +273,7 @@ void TOPHASH_MAP::evacuate(std::size_t oldbucket) {
         if (top < internal::kMinTopHash) go_fatal("bad map state");
         std::uint8_t use_y = 0;
         if (!samesize) {
-          const K& k = *b->key(i);
+          const K& k = b->key_ref(i);
           const std::uint64_t hash = hash_of(k);
           if ((flags() & kIterator) != 0 && key_is_nan(k)) {
             // A NaN's hash is not repeatable, but an iterator's choice
@@ -377,8 +377,8 @@ void TOPHASH_MAP::rebuild(std::uint8_t newB) {
             b->tophash[i] = internal::kEvacuatedEmpty;
             continue;
           }
-          const std::uint64_t hash = hash_of(*b->key(i));
-          if (key_is_nan(*b->key(i))) top = internal::top_hash(hash);
+          const std::uint64_t hash = hash_of(b->key_ref(i));
+          if (key_is_nan(b->key_ref(i))) top = internal::top_hash(hash);
           std::size_t slot = 0;
           BucketT* to = place(fresh, newB, hash, slot);
           relocate(b, i, to, slot);
@@ -454,7 +454,7 @@ void TOPHASH_MAP::for_each_entry(F&& f) const {
   auto walk = [&](Array* a, std::size_t bi) {
     for (BucketT* b = a->bucket(bi); b != nullptr; b = b->overflow) {
       for (std::size_t i = 0; i < kCnt; ++i) {
-        if (internal::is_filled(b->tophash[i])) f(*b->key(i), *b->value(i));
+        if (internal::is_filled(b->tophash[i])) f(b->key_ref(i), b->value_ref(i));
       }
     }
   };
