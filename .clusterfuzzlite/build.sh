@@ -50,7 +50,7 @@ esac
 # The harness-only sources carry no coverage feedback, as in the CMake fuzz
 # build (reference/CMakeLists.txt): the fuzzer should learn from the map
 # and the trace parser, not from the model, and it keeps throughput up.
-harness_only=" decode.cc model.cc iter_oracle.cc "
+harness_only=" decode.cc model.cc iter_oracle.cc executor.cc "
 
 pids=()
 compile() {  # source object [extra flags...]

@@ -35,10 +35,10 @@ using trace::Program;
 
 // Go's growth triggers (runtime/map.go), restated here so the executor can
 // tell whether a put should have started a growth.
-inline bool over_load_factor(std::size_t count, unsigned B) {
+TOPHASH_HARNESS inline bool over_load_factor(std::size_t count, unsigned B) {
   return count > internal::kBucketCnt && count > 13 * ((std::size_t{1} << B) / 2);
 }
-inline bool too_many_overflow_buckets(std::size_t noverflow, unsigned B) {
+TOPHASH_HARNESS inline bool too_many_overflow_buckets(std::size_t noverflow, unsigned B) {
   return noverflow >= (std::size_t{1} << (B < 15 ? B : 15));
 }
 
@@ -61,7 +61,7 @@ struct Workspace {
 // inside a run: nothing does that today, but it must not share state).
 class WorkspaceLease {
  public:
-  WorkspaceLease() {
+  TOPHASH_HARNESS WorkspaceLease() {
     static thread_local Workspace shared;
     if (shared.busy) {
       own_ = std::make_unique<Workspace>();
@@ -71,7 +71,7 @@ class WorkspaceLease {
     }
     ws_->busy = true;
   }
-  ~WorkspaceLease() { ws_->busy = false; }
+  TOPHASH_HARNESS ~WorkspaceLease() { ws_->busy = false; }
   WorkspaceLease(const WorkspaceLease&) = delete;
   WorkspaceLease& operator=(const WorkspaceLease&) = delete;
   Workspace& operator*() const { return *ws_; }
@@ -101,7 +101,7 @@ class Run {
   static constexpr std::size_t kInlineSlots = 4;  // the decoder's iterators i0..i3
 
  public:
-  Run(const Program& p, const ExecOptions& opt, Verdict& v)
+  TOPHASH_HARNESS Run(const Program& p, const ExecOptions& opt, Verdict& v)
       : p_(p),
         opt_(opt),
         v_(v),
@@ -472,7 +472,7 @@ class Run {
   }
 
   template <class Arr>
-  static std::size_t filled_slots(const Arr* arr) {
+  TOPHASH_HARNESS static std::size_t filled_slots(const Arr* arr) {
     std::size_t n = 0;
     for (std::size_t i = 0; i < arr->len(); ++i) {
       for (const auto* b = arr->bucket(i); b != nullptr; b = b->overflow) {
@@ -564,7 +564,7 @@ class Run {
     whole_checked_ = true;
     ++v_.stats.full_checks;
   }
-  bool every_op() const { return opt_.full_check_spread == 0 || opt_.full_check_period <= 1; }
+  TOPHASH_HARNESS bool every_op() const { return opt_.full_check_spread == 0 || opt_.full_check_period <= 1; }
   // Before an op that rebuilds the table (clear, reserve, shrink_to_fit)
   // and so would erase the evidence: the whole table, unless already
   // checked since the last op.
@@ -679,7 +679,7 @@ class Run {
 // run again checking the whole table after every op, so the report names
 // that op (the run is deterministic: it fails again, there or before).
 template <trace::KeyType T>
-[[gnu::noinline, gnu::cold]] void pin_failure(const trace::Program& p, const ExecOptions& opt, Verdict& v) {
+[[gnu::noinline, gnu::cold]] TOPHASH_HARNESS void pin_failure(const trace::Program& p, const ExecOptions& opt, Verdict& v) {
   ExecOptions every = opt;
   every.full_check_period = 1;
   every.full_check_spread = 0;
@@ -690,7 +690,7 @@ template <trace::KeyType T>
 }  // namespace exec_detail
 
 template <trace::KeyType T>
-void run_program(const trace::Program& p, const ExecOptions& opt, Verdict& v) {
+TOPHASH_HARNESS void run_program(const trace::Program& p, const ExecOptions& opt, Verdict& v) {
   bool late = false;
   {
     exec_detail::Run<T> run(p, opt, v);
