@@ -26,9 +26,9 @@
 //     same-size flag without a growth.
 //
 // check_all() walks the whole table; check_touched() only what one op on
-// one key can have changed (its chains, the old buckets evacuated by it),
-// so big programs stay fast; the executor alternates them (ExecOptions,
-// executor.h).
+// one key can have changed (its chain's slots and that key, the old
+// buckets evacuated by it and the chains they fed), so big programs stay
+// fast; the executor alternates them (ExecOptions, executor.h).
 #pragma once
 
 #include <algorithm>
@@ -97,8 +97,9 @@ class InvariantChecker {
   // After an op on a key with hash `hash` (none for ops without a key, or
   // a NaN key): the scalars, the key's chains, and every old bucket the op
   // may have evacuated with the new chains it fed.
-  // `key` (with that hash) is the op's key: in its own chain only its own
-  // uniqueness is checked, which keeps the check linear in the chain.
+  // `key` (with that hash) is the op's key: in its own chain the slots'
+  // states, and that key's tophash and uniqueness (no other key is
+  // rehashed: the op wrote no other key there).
   TOPHASH_HARNESS void check_touched(const Before& before, std::optional<std::uint64_t> hash, const K* key = nullptr) {
     check_scalars();
     if (A::buckets(m_) == nullptr) return;
@@ -223,8 +224,8 @@ class InvariantChecker {
     return check_chain(b, i, (std::size_t{1} << A::B(m_)) - 1, /*old=*/false, overflow, focus, focus_top);
   }
 
-  // `focus` (whose tophash is focus_top): only that key's uniqueness is
-  // checked, counted on the way (no key list).
+  // `focus` (whose tophash is focus_top): of the keys, only that one is
+  // checked (tophash, uniqueness), on the way (no key list).
   template <class Bucket>
   TOPHASH_HARNESS std::size_t check_chain(const Bucket* head, std::size_t index, std::size_t mask, bool old,
                                           std::size_t* overflow, const K* focus = nullptr,
@@ -267,6 +268,21 @@ class InvariantChecker {
         }
         ++filled;
         const K& k = *b->key(s);
+        if (focus != nullptr) {
+          // The op's own chain: the op wrote only its key's slot (and
+          // emptied slots), so that key's tophash and uniqueness are what
+          // it can have broken; the other keys' hashes are checked with
+          // the whole table (periodically, and before any op that
+          // rebuilds it), which names the op that broke one (executor).
+          if (eq(k, *focus)) {
+            if (++focus_seen > 1) dup_key(old, index, k);
+            if (t != focus_top) {
+              fail_with("invariant: tophash", where(old, index), " slot ", slot, " holds key ", key_text(k),
+                        " with tophash ", unsigned{t}, ", want ", unsigned{focus_top});
+            }
+          }
+          continue;
+        }
         if (A::is_nan(m_, k)) continue;  // random hash: no home bucket
         const std::uint64_t h = A::hash(m_, k);
         if (internal::top_hash(h) != t) {
@@ -277,11 +293,7 @@ class InvariantChecker {
           fail_with("invariant: bucket", where(old, index), " holds key ", key_text(k), " whose hash selects bucket ",
                     h & mask);
         }
-        if (focus != nullptr) {
-          if (t == focus_top && eq(k, *focus) && ++focus_seen > 1) dup_key(old, index, k);
-        } else {
-          add_key(&k, t);
-        }
+        add_key(&k, t);
       }
     }
     if (focus == nullptr) check_unique(index, old);
