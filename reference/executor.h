@@ -36,7 +36,7 @@ struct ExecOptions {
   // (full_check_period 1, full_check_spread 0), and that run's report is
   // the one given.
   bool invariants = true;
-  std::size_t full_check_period = 16;
+  std::size_t full_check_period = 32;
   std::size_t full_check_spread = 2;  // 0: every op
   // Replay output (spec/trace-format.md: get, len, next, dump lines), if wanted.
   std::string* output = nullptr;
