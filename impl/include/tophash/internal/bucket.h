@@ -232,6 +232,10 @@ inline std::size_t go_bucket_array_len(std::uint8_t b, std::size_t bucket_size) 
 // that walks it holds it too, so an iterator never reads freed memory
 // however the map changes (Go gets the same from its garbage collector).
 //
+// The array and this header are one allocation (header first, then the
+// buckets), as Go allocates the array in one piece; the list of the first
+// few separately allocated overflow buckets lives in the header too.
+//
 // Not thread-safe: a map and its iterators are used from one thread at a
 // time, as in Go.
 template <class K, class V, class Alloc>
@@ -241,21 +245,30 @@ class BucketArray {
   using Traits = std::allocator_traits<Alloc>;
   using BucketAlloc = typename Traits::template rebind_alloc<BucketT>;
   using PtrAlloc = typename Traits::template rebind_alloc<BucketT*>;
-  using SelfAlloc = typename Traits::template rebind_alloc<BucketArray>;
+  // The allocation's unit: aligned as a bucket, which has the stricter
+  // alignment (it holds a pointer, and the keys and values).
+  struct Unit {
+    alignas(BucketT) unsigned char bytes[alignof(BucketT)];
+  };
+  using UnitAlloc = typename Traits::template rebind_alloc<Unit>;
+  using UnitTraits = std::allocator_traits<UnitAlloc>;
 
   static BucketArray* create(std::uint8_t b, const Alloc& alloc) {
-    SelfAlloc self_alloc(alloc);
-    BucketArray* a = std::allocator_traits<SelfAlloc>::allocate(self_alloc, 1);
-    ::new (static_cast<void*>(a)) BucketArray(b, alloc);
-    return a;
+    static_assert(alignof(BucketArray) <= alignof(BucketT) && sizeof(BucketT) % sizeof(Unit) == 0);
+    const std::size_t n = go_bucket_array_len(b, sizeof(BucketT));
+    UnitAlloc unit_alloc(alloc);
+    Unit* block = UnitTraits::allocate(unit_alloc, units(n));
+    auto* buckets = reinterpret_cast<BucketT*>(reinterpret_cast<unsigned char*>(block) + header_bytes());
+    return ::new (static_cast<void*>(block)) BucketArray(b, n, buckets, alloc);
   }
 
   void retain() noexcept { ++refs_; }
   static void release(BucketArray* a) noexcept {
     if (a == nullptr || --a->refs_ != 0) return;
-    SelfAlloc self_alloc(a->alloc_);
+    UnitAlloc unit_alloc(a->alloc_);
+    const std::size_t n = a->nbuckets_;
     a->~BucketArray();
-    std::allocator_traits<SelfAlloc>::deallocate(self_alloc, a, 1);
+    UnitTraits::deallocate(unit_alloc, reinterpret_cast<Unit*>(a), units(n));
   }
   std::size_t refs() const noexcept { return refs_; }
 
@@ -267,8 +280,8 @@ class BucketArray {
   // Bytes this generation holds: the array with its preallocated overflow
   // buckets, the separately allocated overflow buckets, and bookkeeping.
   std::size_t bytes() const noexcept {
-    return sizeof(BucketArray) + nbuckets_ * sizeof(BucketT) +
-           extra_len_ * sizeof(BucketT) + extra_cap_ * sizeof(BucketT*);
+    return units(nbuckets_) * sizeof(Unit) + extra_len_ * sizeof(BucketT) +
+           (extra_ == inline_extra_ ? 0 : extra_cap_ * sizeof(BucketT*));
   }
 
   // newoverflow's allocation: a preallocated bucket if any is left, else a
@@ -310,11 +323,17 @@ class BucketArray {
   }
 
  private:
-  TOPHASH_SLOT_ADDRESS BucketArray(std::uint8_t b, const Alloc& alloc) : alloc_(alloc), b_(b) {
-    nbuckets_ = go_bucket_array_len(b, sizeof(BucketT));
-    next_prealloc_ = std::size_t{1} << b;
-    BucketAlloc ba(alloc_);
-    buckets_ = std::allocator_traits<BucketAlloc>::allocate(ba, nbuckets_);
+  // The header's size in the allocation, rounded up so the buckets after
+  // it are aligned; and the allocation's size in units for n buckets.
+  static constexpr std::size_t header_bytes() noexcept {
+    return (sizeof(BucketArray) + alignof(BucketT) - 1) / alignof(BucketT) * alignof(BucketT);
+  }
+  static constexpr std::size_t units(std::size_t n) noexcept {
+    return (header_bytes() + n * sizeof(BucketT)) / sizeof(Unit);
+  }
+
+  TOPHASH_SLOT_ADDRESS BucketArray(std::uint8_t b, std::size_t n, BucketT* buckets, const Alloc& alloc) noexcept
+      : alloc_(alloc), b_(b), nbuckets_(n), next_prealloc_(std::size_t{1} << b), buckets_(buckets) {
     for (std::size_t i = 0; i < nbuckets_; ++i) {
       ::new (static_cast<void*>(&buckets_[i])) BucketT;
       buckets_[i].reset();
@@ -323,18 +342,16 @@ class BucketArray {
   TOPHASH_SLOT_ADDRESS ~BucketArray() {
     for (std::size_t i = 0; i < next_prealloc_; ++i) buckets_[i].destroy_all();
     free_extra();
-    BucketAlloc ba(alloc_);
-    std::allocator_traits<BucketAlloc>::deallocate(ba, buckets_, nbuckets_);
   }
   BucketArray(const BucketArray&) = delete;
   BucketArray& operator=(const BucketArray&) = delete;
 
   void grow_extra() {
-    std::size_t cap = extra_cap_ == 0 ? 4 : extra_cap_ * 2;
+    std::size_t cap = extra_cap_ * 2;
     PtrAlloc pa(alloc_);
     BucketT** fresh = std::allocator_traits<PtrAlloc>::allocate(pa, cap);
     if (extra_len_ != 0) std::memcpy(fresh, extra_, extra_len_ * sizeof(BucketT*));
-    if (extra_ != nullptr) std::allocator_traits<PtrAlloc>::deallocate(pa, extra_, extra_cap_);
+    if (extra_ != inline_extra_) std::allocator_traits<PtrAlloc>::deallocate(pa, extra_, extra_cap_);
     extra_ = fresh;
     extra_cap_ = cap;
   }
@@ -344,12 +361,13 @@ class BucketArray {
       extra_[i]->destroy_all();
       std::allocator_traits<BucketAlloc>::deallocate(ba, extra_[i], 1);
     }
-    if (extra_ != nullptr) {
+    if (extra_ != inline_extra_) {
       PtrAlloc pa(alloc_);
       std::allocator_traits<PtrAlloc>::deallocate(pa, extra_, extra_cap_);
     }
-    extra_ = nullptr;
-    extra_len_ = extra_cap_ = 0;
+    extra_ = inline_extra_;
+    extra_len_ = 0;
+    extra_cap_ = kInlineExtra;
   }
 
   [[no_unique_address]] Alloc alloc_;
@@ -358,8 +376,12 @@ class BucketArray {
   std::size_t nbuckets_ = 0;       // 2^b plus the preallocated overflow buckets
   std::size_t next_prealloc_ = 0;  // next preallocated overflow bucket (nextOverflow)
   BucketT* buckets_ = nullptr;
-  BucketT** extra_ = nullptr;  // separately allocated overflow buckets
-  std::size_t extra_len_ = 0, extra_cap_ = 0;
+  // The separately allocated overflow buckets: a list in the header up to
+  // kInlineExtra of them, on the heap past that.
+  static constexpr std::size_t kInlineExtra = 4;
+  BucketT* inline_extra_[kInlineExtra];
+  BucketT** extra_ = inline_extra_;
+  std::size_t extra_len_ = 0, extra_cap_ = kInlineExtra;
 };
 
 }  // namespace tophash::internal
