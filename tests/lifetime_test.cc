@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <set>
+#include <string>
 
 #include "test_util.h"
 #include "tophash/debug.h"
@@ -64,6 +65,25 @@ TEST(Lifetime, AnIteratorKeepsTheOldArrayAndItsCopiesUntilItEnds) {
     EXPECT_EQ(Counted::live.size(), 2 * 9 + 2 * 8) << "the iterator's array keeps 8 key/value copies";
   }
   EXPECT_EQ(Counted::live.size(), 2 * 9u);
+}
+
+// A bucket array is one block with its header; its buckets start 16-byte
+// aligned all the same (the lookup's prefetch counts on it), whatever the
+// key and value sizes.
+template <class K, class V>
+void expect_aligned_buckets() {
+  BucketMap<K, V> m(0, 1);
+  for (std::uint64_t k = 0; k < 3000; ++k) {
+    m.insert_or_assign(static_cast<K>(k), V{});
+    const auto* arr = A::buckets(m);
+    ASSERT_EQ(reinterpret_cast<std::uintptr_t>(arr->bucket(0)) % 16, 0u) << "B = " << unsigned{A::B(m)};
+  }
+}
+TEST(Allocator, BucketsStartSixteenByteAligned) {
+  expect_aligned_buckets<std::uint64_t, std::uint64_t>();
+  expect_aligned_buckets<std::uint64_t, std::uint8_t>();
+  expect_aligned_buckets<std::uint16_t, std::uint32_t>();
+  expect_aligned_buckets<double, std::string>();
 }
 
 TEST(Allocator, EveryAllocationGoesThroughIt) {

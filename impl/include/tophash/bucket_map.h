@@ -408,8 +408,9 @@ class BucketMap {
   // instead of following it. Of a larger bucket only the keys are loaded
   // ahead (as Go's string lookup reads every key's length), and the value
   // of a matching slot once it is known.
-  // Buckets start 16-byte aligned (operator new's alignment, and bucket
-  // sizes are multiples of 16 for 8-byte keys and values), so a bucket
+  // Buckets start 16-byte aligned (BucketArray aligns its block and its
+  // buckets so, and bucket sizes are multiples of 16 for 8-byte keys and
+  // values; overflow buckets come from operator new), so a bucket
   // whose last 16 bytes share a line with the last 64-byte step needs no
   // separate prefetch of its end.
   static constexpr bool kTailLine = (sizeof(BucketT) - 1) % 64 > 64 - 16;

@@ -245,16 +245,18 @@ class BucketArray {
   using Traits = std::allocator_traits<Alloc>;
   using BucketAlloc = typename Traits::template rebind_alloc<BucketT>;
   using PtrAlloc = typename Traits::template rebind_alloc<BucketT*>;
-  // The allocation's unit: aligned as a bucket, which has the stricter
-  // alignment (it holds a pointer, and the keys and values).
+  // The allocation's unit, aligned as a bucket and at least to 16 bytes,
+  // as operator new aligns (the lookup's prefetch counts on buckets that
+  // start 16-byte aligned, see BucketMap::prefetch_bucket).
+  static constexpr std::size_t kAlign = alignof(BucketT) > 16 ? alignof(BucketT) : 16;
   struct Unit {
-    alignas(BucketT) unsigned char bytes[alignof(BucketT)];
+    alignas(kAlign) unsigned char bytes[kAlign];
   };
   using UnitAlloc = typename Traits::template rebind_alloc<Unit>;
   using UnitTraits = std::allocator_traits<UnitAlloc>;
 
   static BucketArray* create(std::uint8_t b, const Alloc& alloc) {
-    static_assert(alignof(BucketArray) <= alignof(BucketT) && sizeof(BucketT) % sizeof(Unit) == 0);
+    static_assert(alignof(BucketArray) <= kAlign);
     const std::size_t n = go_bucket_array_len(b, sizeof(BucketT));
     UnitAlloc unit_alloc(alloc);
     Unit* block = UnitTraits::allocate(unit_alloc, units(n));
@@ -324,12 +326,12 @@ class BucketArray {
 
  private:
   // The header's size in the allocation, rounded up so the buckets after
-  // it are aligned; and the allocation's size in units for n buckets.
+  // it are aligned as the block; and the block's size in units for n buckets.
   static constexpr std::size_t header_bytes() noexcept {
-    return (sizeof(BucketArray) + alignof(BucketT) - 1) / alignof(BucketT) * alignof(BucketT);
+    return (sizeof(BucketArray) + kAlign - 1) / kAlign * kAlign;
   }
   static constexpr std::size_t units(std::size_t n) noexcept {
-    return (header_bytes() + n * sizeof(BucketT)) / sizeof(Unit);
+    return (header_bytes() + n * sizeof(BucketT) + kAlign - 1) / kAlign;
   }
 
   TOPHASH_SLOT_ADDRESS BucketArray(std::uint8_t b, std::size_t n, BucketT* buckets, const Alloc& alloc) noexcept
