@@ -22,9 +22,9 @@ struct ExecOptions {
   // Run the model, the iteration oracle and the lockstep comparisons. Off,
   // the executor is a plain replayer (bucketmap-replay's default).
   bool lockstep = true;
-  // Check the invariants after every op: the buckets the op touched (its
-  // key's chains, the old buckets it evacuated and the new ones they fed)
-  // after every op; the whole table before and after ops that rebuild it
+  // Check the invariants after every op: the buckets the op touched (in
+  // its key's chain the slots and that key, the old buckets it evacuated
+  // and the new ones they fed, in full) after every op; the whole table before and after ops that rebuild it
   // (clear, reserve, shrink_to_fit: before, unless checked since the last
   // op, so a rebuild cannot hide what an earlier op broke), at the end,
   // and periodically: every max(full_check_period, total_buckets /

@@ -154,7 +154,7 @@ class Run {
         }
         if (check_) {
           i = p_.ops.empty() ? 0 : p_.ops.size() - 1;
-          final_checks(m, slots, inv);
+          final_checks(m, inv);
         }
       } catch (CheckFailure& f) {
         v_.failure = Failure{std::move(f.check), std::move(f.detail), i, dump_layout(m)};
@@ -572,7 +572,7 @@ class Run {
     if (check_ && opt_.invariants && since_full_ != 0) check_whole(inv, /*late=*/true);
   }
 
-  TOPHASH_HARNESS void final_checks(Map& m, Slots slots, InvariantChecker<Map>& inv) {
+  TOPHASH_HARNESS void final_checks(Map& m, InvariantChecker<Map>& inv) {
     // The whole table, unless the last op's check was of the whole table.
     if (opt_.invariants && !whole_checked_) check_whole(inv, /*late=*/true);
     for (const auto& [id, e] : model_.entries()) {
@@ -589,7 +589,6 @@ class Run {
     // holds; the NaN entries' values, as a multiset, those of the model.
     // (IterOracle checks the same for an iterator open across writes; this
     // costs a model lookup per entry.)
-    (void)slots;
     auto& nans = (*ws_).final_nans;
     reset_keeping_capacity(nans);
     const std::uint64_t mark = model_.new_mark();

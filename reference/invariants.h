@@ -99,20 +99,27 @@ class InvariantChecker {
   // may have evacuated with the new chains it fed.
   // `key` (with that hash) is the op's key: in its own chain the slots'
   // states, and that key's tophash and uniqueness (no other key is
-  // rehashed: the op wrote no other key there).
+  // rehashed: the op wrote no other key there). While the map grows, that
+  // chain is one of those the key's old bucket feeds, which are checked in
+  // full, so it is not walked a second time.
   TOPHASH_HARNESS void check_touched(const Before& before, std::optional<std::uint64_t> hash, const K* key = nullptr) {
     check_scalars();
     if (A::buckets(m_) == nullptr) return;
-    const std::size_t mask = (std::size_t{1} << A::B(m_)) - 1;
-    if (hash) check_new_chain(*hash & mask, nullptr, key, internal::top_hash(*hash));
-    if (!A::growing(m_)) return;
+    if (!A::growing(m_)) {
+      const std::size_t mask = (std::size_t{1} << A::B(m_)) - 1;
+      if (hash) check_new_chain(*hash & mask, nullptr, key, internal::top_hash(*hash));
+      return;
+    }
     const std::size_t nold = A::noldbuckets(m_);
-    if (hash) check_old_and_fed(*hash & (nold - 1));
+    const std::size_t keys_old = hash ? *hash & (nold - 1) : kNone;
+    if (hash) check_old_and_fed(keys_old);
     if (before.growing) {
       // evacuate(nevacuate) and the mark's advance: from the old mark to a
       // bucket past the new one.
       const std::size_t hi = std::min(nold, A::nevacuate(m_) + 1);
-      for (std::size_t j = before.nevacuate; j < hi; ++j) check_old_and_fed(j);
+      for (std::size_t j = before.nevacuate; j < hi; ++j) {
+        if (j != keys_old) check_old_and_fed(j);
+      }
     }
   }
 
