@@ -288,7 +288,9 @@ class Run {
         may_replace = true;
         const bool nan = Ops::may_be_nan(op.a);
         const std::uint64_t id = Ops::identity(op.a);
-        const bool existed = !nan && model_.get(id, false) != nullptr;
+        // The model first: its put tells whether the key was there (a NaN
+        // is always a new entry), one model lookup instead of two.
+        const bool existed = check_ && !model_.put(id, op.a, op.b, nan);
         key.emplace(Ops::key(p_, op.a));
         auto [vp, added] = map_put(m, *key, Ops::value(p_, op.b));
         if (!nan) touched = hash_now(m, *key);
@@ -300,7 +302,6 @@ class Run {
         if (Ops::value_repr(p_, interner_, *vp, value_ok) != op.b || !value_ok) {
           fail_with("result: put", "after put ", lit(op.a), " the entry holds value ", vtext(vp));
         }
-        model_.put(id, op.a, op.b, nan);
         if (nan) {
           for (Slot& s : slots) {
             if (s.oracle->started() && !s.oracle->ended()) s.oracle->on_put_nan(op.b);
@@ -354,8 +355,10 @@ class Run {
       case OpKind::kGet: {
         const bool nan = Ops::may_be_nan(op.a);
         key.emplace(Ops::key(p_, op.a));
+        // A lookup writes nothing (no growth work either, as mapaccess):
+        // no chain to check after it but the scalars and growth state. A
+        // lookup that did write is found by the whole-table checks.
         const V* v = map_get(m, *key);
-        if (!nan) touched = hash_now(m, *key);
         if (opt_.output) output("get ", lit(op.a), " ", vtext(v), "\n");
         if (!check_) break;
         const ModelEntry* e = model_.get(Ops::identity(op.a), nan);
@@ -575,20 +578,24 @@ class Run {
   TOPHASH_HARNESS void final_checks(Map& m, InvariantChecker<Map>& inv) {
     // The whole table, unless the last op's check was of the whole table.
     if (opt_.invariants && !whole_checked_) check_whole(inv, /*late=*/true);
-    for (const auto& [id, e] : model_.entries()) {
-      const V* v = m.get(Ops::key(p_, e.key));
-      bool value_ok = false;
-      if (v == nullptr || Ops::value_repr(p_, interner_, *v, value_ok) != e.value || !value_ok) {
-        fail_with("final: contents", "at the end, get ", lit(e.key), " gives ", vtext(v), ", want ", vlit(e.value));
-      }
-    }
-    // A fresh iteration at the end yields exactly the model. Nothing is
-    // written while it runs, so Go's contract comes down to: every yield is
+    final_contents(m);
+  }
+
+  // flatten: the map's iteration and lookups are inlined here, where they
+  // carry no coverage instrumentation (TOPHASH_HARNESS). They are the
+  // harness's probes of the final state, run for every program: counted
+  // as the program's coverage they would credit every program that ends
+  // mid-growth with iterating during growth, and cost a traced compare
+  // per slot visited.
+  [[gnu::flatten]] TOPHASH_HARNESS void final_contents(Map& m) {
+    // A fresh iteration at the end yields exactly the model, and a lookup
+    // of each key it yields finds that very slot. Nothing is written while
+    // it runs, so Go's contract (IterOracle) comes down to: every yield is
     // an entry of the model, with its value and its key as last put; no
     // entry twice (each yielded entry is marked); as many as the model
     // holds; the NaN entries' values, as a multiset, those of the model.
-    // (IterOracle checks the same for an iterator open across writes; this
-    // costs a model lookup per entry.)
+    // So every entry of the model is looked up too, through the entry the
+    // iteration found; one the iteration missed is looked up on its own.
     auto& nans = (*ws_).final_nans;
     reset_keeping_capacity(nans);
     const std::uint64_t mark = model_.new_mark();
@@ -607,29 +614,26 @@ class Run {
       }
       const std::uint64_t id = Ops::identity(key);
       const ModelEntry* e = model_.get(id, false);
-      if (e == nullptr) {
-        fail_with("iteration: yielded a key not in the map", "key ", lit(id),
-                  " was yielded but is not in the map (never added, or deleted before it was reached)");
+      if (const V* v = m.get(it.key()); v != &it.value()) {
+        fail_with("final: contents", "at the end, get ", lit(key), " gives ", vtext(v),
+                  v ? " from another slot than" : " but", " a full iteration yielded it with ", vtext(&it.value()));
       }
-      if (e->mark == mark) {
-        fail_with("iteration: yielded twice", "key ", lit(id), " was yielded twice without being deleted in between");
+      if (const auto x = IterOracle::compare(e, key, value, value_ok); x != IterOracle::Mismatch::kNone) {
+        IterOracle::fail_mismatch(x, id, key, e, fmt_);
       }
+      if (e->mark == mark) IterOracle::fail_yielded_twice(id, fmt_);
       e->mark = mark;
       ++yielded;
-      if (!value_ok || e->value != value) {
-        fail_with("iteration: wrong value", "key ", lit(id), " was yielded with a value that is not its current one");
-      }
-      if (e->key != key) {
-        fail_with("iteration: wrong key", "key ", lit(id), " was yielded as ", lit(key), " but was last put as ",
-                  lit(e->key));
-      }
     }
     if (yielded != model_.entries().size()) {  // fewer: each yield marked a distinct entry
       for (const auto& [id, e] : model_.entries()) {
-        if (e.mark != mark) {
-          fail_with("iteration: key never yielded", "key ", lit(id), " (and ", model_.entries().size() - yielded - 1,
-                    " more) was in the map from start to end but never yielded");
+        if (e.mark == mark) continue;
+        const V* v = m.get(Ops::key(p_, e.key));
+        bool value_ok = false;
+        if (v == nullptr || Ops::value_repr(p_, interner_, *v, value_ok) != e.value || !value_ok) {
+          fail_with("final: contents", "at the end, get ", lit(e.key), " gives ", vtext(v), ", want ", vlit(e.value));
         }
+        IterOracle::fail_never_yielded(id, model_.entries().size() - yielded - 1, fmt_);
       }
     }
     if (!nans.empty() || !model_.nan_values().empty()) final_nans(nans);
@@ -642,14 +646,8 @@ class Run {
     std::sort(want.begin(), want.end());
     std::size_t i = 0, j = 0;
     while (i < got.size() || j < want.size()) {
-      if (j == want.size() || (i < got.size() && got[i] < want[j])) {
-        fail_with("iteration: NaN yielded too often", "a NaN entry with value ", got[i],
-                  " was yielded more often than such entries were in the map");
-      }
-      if (i == got.size() || want[j] < got[i]) {
-        fail_with("iteration: key never yielded", "a NaN entry with value ", want[j],
-                  " was in the map from start to end but never yielded");
-      }
+      if (j == want.size() || (i < got.size() && got[i] < want[j])) IterOracle::fail_nan_too_often(got[i]);
+      if (i == got.size() || want[j] < got[i]) IterOracle::fail_nan_never_yielded(want[j]);
       ++i;
       ++j;
     }

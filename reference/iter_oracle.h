@@ -53,6 +53,24 @@ class IterOracle {
   // At the iterator's end.
   void end(const Format& fmt);
 
+  // The contract's per-entry checks and failures, shared with the
+  // executor's final iteration (over which nothing is written, so it
+  // checks with the model's marks instead of an oracle's sets).
+  enum class Mismatch { kNone, kNotInMap, kWrongValue, kWrongKey };
+  // A yielded entry (not NaN) against the model's entry for its identity.
+  static Mismatch compare(const ModelEntry* e, std::uint64_t key, std::uint64_t value, bool value_ok) {
+    if (e == nullptr) return Mismatch::kNotInMap;
+    if (!value_ok || e->value != value) return Mismatch::kWrongValue;
+    if (e->key != key) return Mismatch::kWrongKey;
+    return Mismatch::kNone;
+  }
+  [[noreturn]] static void fail_mismatch(Mismatch x, std::uint64_t id, std::uint64_t key, const ModelEntry* e,
+                                         const Format& fmt);
+  [[noreturn]] static void fail_yielded_twice(std::uint64_t id, const Format& fmt);
+  [[noreturn]] static void fail_never_yielded(std::uint64_t id, std::size_t more, const Format& fmt);
+  [[noreturn]] static void fail_nan_too_often(std::uint64_t value);
+  [[noreturn]] static void fail_nan_never_yielded(std::uint64_t value);
+
  private:
   using Set = std::unordered_set<std::uint64_t, std::hash<std::uint64_t>, std::equal_to<std::uint64_t>,
                                  PoolAllocator<std::uint64_t>>;
