@@ -127,7 +127,7 @@ struct ProgramHash {
       case trace::HashMode::kTiny:
         // Few distinct values, each still spread over all 64 bits (so the
         // tophash and the bucket bits vary between the groups).
-        return hashing::hash_u64(mod_tiny(group(k), tiny), seed);
+        return hashing::hash_u64(group(k) % tiny, seed);
       case trace::HashMode::kPinned: return pinned(k);
     }
     return 0;
@@ -143,29 +143,6 @@ struct ProgramHash {
     return it == pins->end() ? 0 : it->second;  // the parser refuses unpinned keys
   }
   static std::uint64_t real(const K& k, std::uint64_t seed) noexcept { return Hasher<K>{}(k, seed); }
-  // x % n, for the fuzz targets' n (1 to 16) by constant divisors, which
-  // compile to multiplies: a 64-bit division was a third of this hash.
-  static std::uint64_t mod_tiny(std::uint64_t x, std::uint32_t n) noexcept {
-    switch (n) {
-      case 1: return 0;
-      case 2: return x % 2;
-      case 3: return x % 3;
-      case 4: return x % 4;
-      case 5: return x % 5;
-      case 6: return x % 6;
-      case 7: return x % 7;
-      case 8: return x % 8;
-      case 9: return x % 9;
-      case 10: return x % 10;
-      case 11: return x % 11;
-      case 12: return x % 12;
-      case 13: return x % 13;
-      case 14: return x % 14;
-      case 15: return x % 15;
-      case 16: return x % 16;
-      default: return x % n;
-    }
-  }
 
   // The tiny hash's grouping: fixed functions of the key, independent of
   // the map's default hasher, so that a `hashing tiny` trace (every
