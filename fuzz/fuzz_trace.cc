@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "executor.h"
+#include "program_target.h"
 #include "trace.h"
 
 namespace {
@@ -40,6 +41,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   opt.max_bytes = std::uint64_t{1} << 20;  // small arrays: fast and no memory blow-up
   opt.max_drain = 1 << 16;
   const reference::Verdict v = reference::execute(parsed.program, opt);
+  fuzz::RunTally::get().add("trace", v.stats);
   if (!v.ok()) die("check failed", reference::describe(parsed.program, v));
   return 0;
 }

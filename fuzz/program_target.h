@@ -2,7 +2,14 @@
 // target: decode, execute in lockstep, and on a failed check print the
 // report (check, trace, layout) and abort so libFuzzer keeps the input.
 // TOPHASH_PRINT_TRACE=1 prints each decoded program as a trace first.
+// TOPHASH_STATS_FILE=PATH appends one line at exit with the runs and the Go
+// 1.19 deviations the oracle accepted (iter_oracle.h R6, R7), for the
+// campaign's summary:
+//   tophash-stats target=u64_tiny runs=N go59411=A go_stale_array=B
 #pragma once
+
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <cstdint>
 #include <cstdio>
@@ -12,6 +19,39 @@
 #include "targets.h"
 
 namespace tophash::fuzz {
+
+// What this process's runs saw, written out at exit when asked for.
+struct RunTally {
+  const char* target = nullptr;
+  std::size_t runs = 0, go59411 = 0, go_stale_array = 0;
+
+  static RunTally& get() {
+    static RunTally t;
+    return t;
+  }
+  void add(const char* name, const reference::ExecStats& st) {
+    if (target == nullptr) {
+      target = name;
+      if (std::getenv("TOPHASH_STATS_FILE") != nullptr) std::atexit([] { get().write(); });
+    }
+    ++runs;
+    go59411 += st.go59411;
+    go_stale_array += st.go_stale_array;
+  }
+  // One write(2) to an O_APPEND file: lines from concurrent processes
+  // (libFuzzer -fork) do not interleave.
+  void write() const {
+    const char* path = std::getenv("TOPHASH_STATS_FILE");
+    if (path == nullptr || target == nullptr) return;
+    char line[256];
+    const int n = std::snprintf(line, sizeof line, "tophash-stats target=%s runs=%zu go59411=%zu go_stale_array=%zu\n",
+                                target, runs, go59411, go_stale_array);
+    const int fd = ::open(path, O_WRONLY | O_APPEND | O_CREAT, 0644);
+    if (fd < 0 || n <= 0) return;
+    [[maybe_unused]] const auto w = ::write(fd, line, static_cast<std::size_t>(n));
+    ::close(fd);
+  }
+};
 
 // Out of line, so that it keeps out of coverage (coverage-ignorelist.txt)
 // rather than being instrumented inside LLVMFuzzerTestOneInput.
@@ -25,6 +65,7 @@ namespace tophash::fuzz {
     std::fflush(stdout);
   }
   const reference::Verdict v = reference::execute(p);
+  RunTally::get().add(name, v.stats);
   if (!v.ok()) {
     std::fprintf(stderr, "\n==== tophash: check failed in fuzz target %s ====\n%s", name,
                  reference::describe(p, v).c_str());

@@ -33,6 +33,10 @@ std::string describe(const Program& p, const Verdict& v) {
   if (v.stats.go59411 != 0) {
     s += "(" + std::to_string(v.stats.go59411) + " yields of keys removed by clear before that: golang/go#59411)\n";
   }
+  if (v.stats.go_stale_array != 0) {
+    s += "(" + std::to_string(v.stats.go_stale_array) +
+         " second yields through Go 1.19's stale iterator array before that: iter_oracle.h R7)\n";
+  }
   s += "--- trace up to the failing op (bucketmap-replay --check FILE) ---\n";
   s += trace::print_trace(p, f.op_index + 1);
   s += "--- layout after the failing op ---\n";

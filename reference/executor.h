@@ -53,6 +53,7 @@ struct ExecStats {
   std::size_t ops = 0;            // ops executed
   std::size_t full_checks = 0;    // whole-table invariant checks
   std::size_t go59411 = 0;        // yields of keys a clear() removed (golang/go#59411), not failures
+  std::size_t go_stale_array = 0;  // second yields through Go 1.19's stale array (iter_oracle.h R7), not failures
   unsigned max_B = 0;
   bool grew = false;              // a doubling growth started
   bool same_size_grew = false;    // a same-size growth started

@@ -332,6 +332,7 @@ class Run {
           (bigger ? v_.stats.grew : v_.stats.same_size_grew) = true;
           for (Slot& s : slots) {
             if (s.it && A::iter_walking(*s.it)) v_.stats.iterator_saw_growth = true;
+            s.oracle->on_growth_start();
           }
         }
         break;
@@ -348,7 +349,12 @@ class Run {
           fail_with("result: del", "del ", lit(op.a), " erased ", n, ", want ", want);
         }
         if (n != 0) {
-          for (Slot& s : slots) s.oracle->on_erase(id);
+          // mapdelete reseeds a map it empties.
+          const bool reseed = model_.size() == 0;
+          for (Slot& s : slots) {
+            s.oracle->on_erase(id);
+            if (reseed) s.oracle->on_reseed();
+          }
         }
         break;
       }
@@ -413,11 +419,13 @@ class Run {
         if (too_big(op, "reserve")) return;
         check_before_rebuild(inv);
         map_reserve(m, op.a);
+        if (A::buckets(m) != arr0) rebuilt(slots);
         full = may_replace = true;
         break;
       case OpKind::kShrinkToFit:
         check_before_rebuild(inv);
         map_shrink(m);
+        rebuilt(slots);  // always, even an empty map's: see BucketMap::shrink_to_fit
         full = may_replace = true;
         break;
       case OpKind::kDump:
@@ -433,13 +441,18 @@ class Run {
     after_op(m, slots, inv, before, touched, key && touched ? &*key : nullptr, full);
   }
 
+  TOPHASH_HARNESS void rebuilt(Slots slots) {
+    for (Slot& s : slots) s.oracle->on_rebuild();
+  }
+  TOPHASH_HARNESS static MapPhase phase(const Map& m) { return MapPhase{A::B(m), A::growing(m)}; }
+
   // One step of an iterator; returns whether it yielded.
   TOPHASH_HARNESS bool next(Map& m, Slot& s, const Op& op) {
     bool more = false;
     if (s.pending) {
       iter_start(s.it, m, *s.pending);
       s.pending.reset();
-      if (check_) s.oracle->start(model_);
+      if (check_) s.oracle->start(model_, phase(m));
       more = !s.it->done();
     } else if (s.it) {
       if (A::growing(m)) v_.stats.iterated_while_growing = true;
@@ -468,8 +481,11 @@ class Run {
     }
     bool value_ok = false;
     const std::uint64_t value = Ops::value_repr(p_, interner_, s.it->value(), value_ok);
-    if (s.oracle->yield(Ops::identity(key), key, value, value_ok, Ops::is_nan(s.it->key()), model_, fmt_)) {
-      ++v_.stats.go59411;
+    switch (s.oracle->yield(Ops::identity(key), key, value, value_ok, Ops::is_nan(s.it->key()), phase(m), model_,
+                            fmt_)) {
+      case IterOracle::Deviation::kNone: break;
+      case IterOracle::Deviation::kGo59411: ++v_.stats.go59411; break;
+      case IterOracle::Deviation::kStaleArray: ++v_.stats.go_stale_array; break;
     }
     return true;
   }

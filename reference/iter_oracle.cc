@@ -11,6 +11,8 @@ auto key_text(const IterOracle::Format& fmt, std::uint64_t id) {
 
 void IterOracle::reset() {
   started_ = ended_ = cleared_nan_ = false;
+  B_ = growths_ = 0;
+  reseeded_after_growth_ = rebuilt_ = false;
   reset_keeping_capacity(must_);
   reset_keeping_capacity(yielded_);
   reset_keeping_capacity(cleared_);
@@ -18,8 +20,9 @@ void IterOracle::reset() {
   reset_keeping_capacity(nan_other_);
 }
 
-void IterOracle::start(const Model& m) {
+void IterOracle::start(const Model& m, MapPhase now) {
   started_ = true;
+  B_ = now.B;
   must_.reserve(m.entries().size());
   for (const auto& [id, e] : m.entries()) must_.insert(id);
   for (std::uint64_t v : m.nan_values()) ++nan_must_[v];
@@ -36,32 +39,54 @@ void IterOracle::on_put_nan(std::uint64_t value) { ++nan_other_[value]; }
 void IterOracle::on_clear(const Model& m) {
   for (const auto& [id, e] : m.entries()) cleared_.insert(id);
   if (!m.nan_values().empty()) cleared_nan_ = true;
+  on_reseed();  // mapclear reseeds
   must_.clear();
   yielded_.clear();
   nan_must_.clear();
   nan_other_.clear();
 }
 
-bool IterOracle::yield(std::uint64_t id, std::uint64_t key, std::uint64_t value, bool value_ok, bool nan,
-                       const Model& m, const Format& fmt) {
-  if (nan) {
-    if (take(nan_must_, value) || take(nan_other_, value)) return false;
-    if (cleared_nan_) return true;
+void IterOracle::on_growth_start() {
+  if (open()) ++growths_;
+}
+
+void IterOracle::on_reseed() {
+  if (open() && growths_ >= 1) reseeded_after_growth_ = true;
+}
+
+void IterOracle::on_rebuild() {
+  if (open()) rebuilt_ = true;
+}
+
+IterOracle::Deviation IterOracle::yield(std::uint64_t id, std::uint64_t key, std::uint64_t value, bool value_ok,
+                                        bool nan, MapPhase now, const Model& m, const Format& fmt) {
+  if (nan) {  // R5
+    if (take(nan_must_, value) || take(nan_other_, value)) return Deviation::kNone;
+    if (cleared_nan_) return Deviation::kGo59411;
     fail_nan_too_often(value);
   }
-  if (!yielded_.insert(id).second) {
-    if (cleared_.count(id)) return true;
-    fail_yielded_twice(id, fmt);
-  }
-  must_.erase(id);
+  const bool stale = stale_path(now);
+  Deviation d = Deviation::kNone;
+  auto [it, first] = yielded_.try_emplace(id, 0);
+  if (!first) d = yielded_again(id, it->second, stale, fmt);
+  if (stale) it->second |= kStaleSeen;
+  must_.erase(id);  // R1
   const ModelEntry* e = m.get(id, false);
-  if (const Mismatch x = compare(e, key, value, value_ok); x != Mismatch::kNone) {
+  if (const Mismatch x = compare(e, key, value, value_ok); x != Mismatch::kNone) {  // R2, R4
     // Not in the map, a stale value or a stale -0/+0: from an array the
-    // clear did not reset (golang/go#59411).
-    if (cleared_.count(id)) return true;
+    // clear did not reset (R6).
+    if (cleared_.count(id)) return Deviation::kGo59411;
     fail_mismatch(x, id, key, e, fmt);
   }
-  return false;
+  return d;
+}
+
+IterOracle::Deviation IterOracle::yielded_again(std::uint64_t id, std::size_t& marks, bool stale, const Format& fmt) {
+  if (cleared_.count(id)) return Deviation::kGo59411;  // R6
+  if ((marks & kTwice) != 0) fail_yielded_three_times(id, fmt);
+  if (!reseeded_after_growth_ || !(stale || (marks & kStaleSeen) != 0)) fail_yielded_twice(id, fmt);  // R3
+  marks |= kTwice;  // R7
+  return Deviation::kStaleArray;
 }
 
 void IterOracle::end(const Format& fmt) {
@@ -91,6 +116,12 @@ void IterOracle::fail_mismatch(Mismatch x, std::uint64_t id, std::uint64_t key, 
 
 void IterOracle::fail_yielded_twice(std::uint64_t id, const Format& fmt) {
   fail_with("iteration: yielded twice", "key ", key_text(fmt, id), " was yielded twice without being deleted in between");
+}
+
+void IterOracle::fail_yielded_three_times(std::uint64_t id, const Format& fmt) {
+  fail_with("iteration: yielded twice", "key ", key_text(fmt, id),
+            " was yielded three times without being deleted in between (Go's stale array can repeat an entry once, "
+            "never twice)");
 }
 
 void IterOracle::fail_never_yielded(std::uint64_t id, std::size_t more, const Format& fmt) {

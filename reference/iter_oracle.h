@@ -1,18 +1,50 @@
 // reference/iter_oracle.h: Go's iteration contract, checked for one
-// iterator at every step and at its end.
+// iterator at every step and at its end. Each rule is what the Go 1.19
+// runtime (runtime/map.go, mapiterinit and mapiternext) does, no more and
+// no less; tests/go-rules runs each rule on real Go 1.19 maps.
 //
 // Between initialisation (the first `next`) and the end:
-//   - every key present from start to end is yielded exactly once;
-//   - a key deleted before it is reached is never yielded;
-//   - nothing is yielded twice, unless it was deleted and added again in
-//     between (then it is a new entry, which Go may or may not yield);
-//   - nothing is yielded that is not in the map at that moment, and what is
-//     yielded carries the map's current value;
-//   - NaN entries (which no lookup finds) are yielded at most as often as
-//     they exist, and those present from start to end all are.
-// A key removed by a clear() while the iterator was open may still come
-// out of an array the clear did not reset: that is Go 1.19's own
-// behaviour (golang/go#59411), counted as a deviation, not a failure.
+//   R1 every key present from start to end is yielded exactly once;
+//   R2 a key deleted before it is reached is never yielded;
+//   R3 nothing is yielded twice, unless it was deleted and added again in
+//      between (then it is a new entry, which Go may or may not yield), or
+//      R7 allows it;
+//   R4 nothing is yielded that is not in the map at that moment, and what
+//      is yielded carries the map's current value and the key as last put
+//      (+0 and -0 are one key; mapiternext looks moved entries up again,
+//      "we need to regrab the key");
+//   R5 NaN entries (which no lookup finds) are yielded at most as often as
+//      they exist, and those present from start to end all are;
+//   R8 an entry added meanwhile may or may not be yielded (not checked).
+//
+// Go 1.19's own exceptions, counted as deviations, not failures:
+//   R6 (golang/go#59411) a key removed by a clear() while the iterator was
+//      open may still come out of an array the clear did not reset, with
+//      its old value, or after being re-added.
+//   R7 (the stale array) mapiternext takes its growth path whenever
+//      `h.growing() && it.B == h.B`. A same-size growth keeps B, so an
+//      iterator that has seen one growth begin since it started (its array
+//      became h.oldbuckets) and then a second one (h.oldbuckets is now the
+//      array after it) still takes that path: for a bucket not yet
+//      evacuated it walks h.oldbuckets, for an evacuated one it falls back
+//      to it.buckets, its own array from two generations back, and looks
+//      up each key left there in the live map. Without a reseed a key
+//      keeps its bucket index across same-size growths and the iterator
+//      visits each index once, so nothing is found twice. But when the
+//      map has emptied (mapdelete and mapclear reseed: issue 25237) after
+//      the first growth began, a key re-added under the new seed sits at a
+//      new index, and the same entry can be found twice: once through its
+//      stale slot in it.buckets, once in h.oldbuckets. So a second yield
+//      of an entry (no delete in between) is accepted exactly when
+//        - no doubling happened since the start (B is the start's B), no
+//          rebuild (reserve, shrink_to_fit: C++ only, they end the growth
+//          path for open iterators) and at least two growths began since
+//          the start,
+//        - the map was reseeded after the first of those growths began,
+//        - one of the two yields happened while the map was growing in
+//          that state (the stale path was taken),
+//      and a third yield is never accepted (the stale slot is one, the
+//      live entry is one).
 #pragma once
 
 #include <cstddef>
@@ -28,9 +60,18 @@
 
 namespace tophash::reference {
 
+// The map's state that R7 depends on, as the executor sees it after an op.
+struct MapPhase {
+  unsigned B = 0;
+  bool growing = false;
+};
+
 class IterOracle {
  public:
   using Format = std::function<std::string(std::uint64_t id)>;
+
+  // What a yield was, when it was not a plain one.
+  enum class Deviation { kNone, kGo59411, kStaleArray };
 
   // As freshly constructed, keeping the sets' storage (the executor reuses
   // its oracles from program to program).
@@ -38,18 +79,23 @@ class IterOracle {
 
   bool started() const { return started_; }
   bool ended() const { return ended_; }
+  bool open() const { return started_ && !ended_; }
 
-  void start(const Model& m);  // at initialisation (the first next)
+  void start(const Model& m, MapPhase now);  // at initialisation (the first next)
   void on_erase(std::uint64_t id);
   void on_put_nan(std::uint64_t value);
-  void on_clear(const Model& m);  // before the model is cleared
+  void on_clear(const Model& m);  // before the model is cleared; a reseed too
+  void on_growth_start();         // a put began a growth (hashGrow)
+  void on_reseed();               // a delete emptied the map (mapdelete reseeds)
+  void on_rebuild();              // reserve or shrink_to_fit rebuilt the table
 
   // One entry the iterator yielded: its key identity and exact repr, its
   // value repr (value_ok false when the value is not one the program ever
-  // put). Returns true for a Go 1.19 deviation (golang/go#59411); throws
-  // CheckFailure when the contract is broken.
-  bool yield(std::uint64_t id, std::uint64_t key, std::uint64_t value, bool value_ok, bool nan, const Model& m,
-             const Format& fmt);
+  // put), with the map's phase at that moment. Returns the Go 1.19
+  // deviation it was (R6, R7), if any; throws CheckFailure when the
+  // contract is broken.
+  Deviation yield(std::uint64_t id, std::uint64_t key, std::uint64_t value, bool value_ok, bool nan, MapPhase now,
+                  const Model& m, const Format& fmt);
   // At the iterator's end.
   void end(const Format& fmt);
 
@@ -67,6 +113,7 @@ class IterOracle {
   [[noreturn]] static void fail_mismatch(Mismatch x, std::uint64_t id, std::uint64_t key, const ModelEntry* e,
                                          const Format& fmt);
   [[noreturn]] static void fail_yielded_twice(std::uint64_t id, const Format& fmt);
+  [[noreturn]] static void fail_yielded_three_times(std::uint64_t id, const Format& fmt);
   [[noreturn]] static void fail_never_yielded(std::uint64_t id, std::size_t more, const Format& fmt);
   [[noreturn]] static void fail_nan_too_often(std::uint64_t value);
   [[noreturn]] static void fail_nan_never_yielded(std::uint64_t value);
@@ -77,13 +124,24 @@ class IterOracle {
   using Bag = std::unordered_map<std::uint64_t, std::size_t, std::hash<std::uint64_t>, std::equal_to<std::uint64_t>,
                                  PoolAllocator<std::pair<const std::uint64_t, std::size_t>>>;
   static bool take(Bag& bag, std::uint64_t v);
+  // R7: the stale path is taken now (see the header).
+  bool stale_path(MapPhase now) const { return !rebuilt_ && growths_ >= 2 && now.growing && now.B == B_; }
+  // A second yield of an entry not deleted since its first (R3, R6, R7).
+  Deviation yielded_again(std::uint64_t id, std::size_t& marks, bool stale, const Format& fmt);
+
+  // yielded_'s marks per entry.
+  static constexpr std::size_t kTwice = 1;      // yielded a second time (R7)
+  static constexpr std::size_t kStaleSeen = 2;  // a yield took the stale path
 
   bool started_ = false, ended_ = false, cleared_nan_ = false;
+  unsigned B_ = 0;                   // it.B: the map's B at initialisation
+  unsigned growths_ = 0;             // growths begun since initialisation
+  bool reseeded_after_growth_ = false;  // a reseed after the first of those began
+  bool rebuilt_ = false;             // a rebuild since initialisation
   Set must_;     // present since start, not yet yielded
-  Set yielded_;  // yielded and not deleted since
+  Bag yielded_;  // yielded and not deleted since, with marks
   Set cleared_;  // removed by a clear while open
   Bag nan_must_, nan_other_;
 };
-
 
 }  // namespace tophash::reference
