@@ -5,8 +5,8 @@
 // print_trace() writes it back as a trace that bucketmap-replay runs, so
 // every failure is shown as a reproducer a person can read.
 //
-// The core language is spec/trace-format.md (u64 keys and values, pinned
-// hashes). The project's extensions, documented in tools/README.md:
+// The language is documented in reference/trace-format.md: a core (u64 keys
+// and values, pinned hashes; all a Go recording uses) and extensions:
 //   keys TYPE             header: u64 (default) | string | double | counted
 //   hashing MODE ...      header: pinned (default) | real SEED | tiny N SEED
 //   reserve N             BucketMap::reserve(N)

@@ -1,5 +1,5 @@
 // tophash/layout.h: a snapshot of a BucketMap's bucket layout and its
-// canonical dump (spec: trace-format.md, "Layout dump").
+// canonical dump (reference/trace-format.md, "Layout dump").
 #pragma once
 
 #include <array>
