@@ -76,9 +76,10 @@ int main(int argc, char** argv) {
     if (stats) {
       const reference::Verdict v = reference::execute(p);
       const auto& st = v.stats;
-      std::printf("%s: %s ops=%zu maxB=%u grew=%d samesize=%d iter_saw_growth=%d iter_while_growing=%d go59411=%zu go_stale_array=%zu\n",
+      std::printf("%s: %s ops=%zu maxB=%u grew=%d samesize=%d iter_saw_growth=%d iter_while_growing=%d go59411=%zu go_stale_array=%zu go_filter=%zu go_clear_mark=%zu\n",
                   file.c_str(), v.ok() ? "ok" : v.failure->check.c_str(), st.ops, st.max_B, st.grew, st.same_size_grew,
-                  st.iterator_saw_growth, st.iterated_while_growing, st.go59411, st.go_stale_array);
+                  st.iterator_saw_growth, st.iterated_while_growing, st.go59411, st.go_stale_array, st.go_filter,
+                  st.go_clear_mark);
       continue;
     }
     if (!check) {

@@ -5,7 +5,7 @@
 // TOPHASH_STATS_FILE=PATH appends one line at exit with the runs and the Go
 // 1.19 deviations the oracle accepted (iter_oracle.h R6, R7), for the
 // campaign's summary:
-//   tophash-stats target=u64_tiny runs=N go59411=A go_stale_array=B
+//   tophash-stats target=u64_tiny runs=N go59411=A go_stale_array=B go_filter=C go_clear_mark=D
 #pragma once
 
 #include <fcntl.h>
@@ -23,7 +23,7 @@ namespace tophash::fuzz {
 // What this process's runs saw, written out at exit when asked for.
 struct RunTally {
   const char* target = nullptr;
-  std::size_t runs = 0, go59411 = 0, go_stale_array = 0;
+  std::size_t runs = 0, go59411 = 0, go_stale_array = 0, go_filter = 0, go_clear_mark = 0;
 
   static RunTally& get() {
     static RunTally t;
@@ -37,6 +37,8 @@ struct RunTally {
     ++runs;
     go59411 += st.go59411;
     go_stale_array += st.go_stale_array;
+    go_filter += st.go_filter;
+    go_clear_mark += st.go_clear_mark;
   }
   // One write(2) to an O_APPEND file: lines from concurrent processes
   // (libFuzzer -fork) do not interleave.
@@ -44,8 +46,10 @@ struct RunTally {
     const char* path = std::getenv("TOPHASH_STATS_FILE");
     if (path == nullptr || target == nullptr) return;
     char line[256];
-    const int n = std::snprintf(line, sizeof line, "tophash-stats target=%s runs=%zu go59411=%zu go_stale_array=%zu\n",
-                                target, runs, go59411, go_stale_array);
+    const int n = std::snprintf(line, sizeof line,
+                                "tophash-stats target=%s runs=%zu go59411=%zu go_stale_array=%zu go_filter=%zu "
+                                "go_clear_mark=%zu\n",
+                                target, runs, go59411, go_stale_array, go_filter, go_clear_mark);
     const int fd = ::open(path, O_WRONLY | O_APPEND | O_CREAT, 0644);
     if (fd < 0 || n <= 0) return;
     [[maybe_unused]] const auto w = ::write(fd, line, static_cast<std::size_t>(n));

@@ -1,5 +1,7 @@
 #include "executor.h"
 
+#include <utility>
+
 namespace tophash::reference {
 
 using trace::KeyType;
@@ -33,9 +35,13 @@ std::string describe(const Program& p, const Verdict& v) {
   if (v.stats.go59411 != 0) {
     s += "(" + std::to_string(v.stats.go59411) + " yields of keys removed by clear before that: golang/go#59411)\n";
   }
-  if (v.stats.go_stale_array != 0) {
-    s += "(" + std::to_string(v.stats.go_stale_array) +
-         " second yields through Go 1.19's stale iterator array before that: iter_oracle.h R7)\n";
+  const std::pair<std::size_t, const char*> deviations[] = {
+      {v.stats.go_stale_array, "second yields through Go 1.19's stale iterator array (iter_oracle.h R7)"},
+      {v.stats.go_filter, "entries Go 1.19's old-bucket filter let through twice or skipped (iter_oracle.h R9, R11)"},
+      {v.stats.go_clear_mark, "second yields through the end mark a clear reset (iter_oracle.h R10)"},
+  };
+  for (const auto& [n, what] : deviations) {
+    if (n != 0) s += "(before that: " + std::to_string(n) + " " + what + ")\n";
   }
   s += "--- trace up to the failing op (bucketmap-replay --check FILE) ---\n";
   s += trace::print_trace(p, f.op_index + 1);

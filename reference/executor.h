@@ -53,7 +53,10 @@ struct ExecStats {
   std::size_t ops = 0;            // ops executed
   std::size_t full_checks = 0;    // whole-table invariant checks
   std::size_t go59411 = 0;        // yields of keys a clear() removed (golang/go#59411), not failures
-  std::size_t go_stale_array = 0;  // second yields through Go 1.19's stale array (iter_oracle.h R7), not failures
+  // Go 1.19's other iteration exceptions the oracle accepted (iter_oracle.h), not failures:
+  std::size_t go_stale_array = 0;  // R7: second yields through the iterator's stale array
+  std::size_t go_filter = 0;       // R9, R11: entries the old-bucket filter let through twice or skipped
+  std::size_t go_clear_mark = 0;   // R10: second yields through the end mark a clear reset
   unsigned max_B = 0;
   bool grew = false;              // a doubling growth started
   bool same_size_grew = false;    // a same-size growth started

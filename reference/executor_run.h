@@ -332,7 +332,7 @@ class Run {
           (bigger ? v_.stats.grew : v_.stats.same_size_grew) = true;
           for (Slot& s : slots) {
             if (s.it && A::iter_walking(*s.it)) v_.stats.iterator_saw_growth = true;
-            s.oracle->on_growth_start();
+            s.oracle->on_growth_start(!bigger);
           }
         }
         break;
@@ -384,7 +384,7 @@ class Run {
         check_before_rebuild(inv);
         if (check_) {
           for (Slot& s : slots) {
-            if (s.oracle->started() && !s.oracle->ended()) s.oracle->on_clear(model_);
+            if (s.oracle->open()) s.oracle->on_clear(model_, phase(m));
           }
           model_.clear();
         }
@@ -444,7 +444,7 @@ class Run {
   TOPHASH_HARNESS void rebuilt(Slots slots) {
     for (Slot& s : slots) s.oracle->on_rebuild();
   }
-  TOPHASH_HARNESS static MapPhase phase(const Map& m) { return MapPhase{A::B(m), A::growing(m)}; }
+  TOPHASH_HARNESS static MapPhase phase(const Map& m) { return MapPhase{A::B(m), A::growing(m), A::same_size(m)}; }
 
   // One step of an iterator; returns whether it yielded.
   TOPHASH_HARNESS bool next(Map& m, Slot& s, const Op& op) {
@@ -456,6 +456,7 @@ class Run {
       more = !s.it->done();
     } else if (s.it) {
       if (A::growing(m)) v_.stats.iterated_while_growing = true;
+      if (check_) s.oracle->on_step(phase(m));
       more = iter_next(*s.it);
     }
     if (opt_.output) {
@@ -467,7 +468,10 @@ class Run {
     }
     if (!check_ || !s.oracle->started()) return more;
     if (!more) {
-      if (!s.oracle->ended()) s.oracle->end(fmt_);
+      if (!s.oracle->ended()) {
+        s.oracle->end(phase(m), fmt_);
+        v_.stats.go_filter += s.oracle->nan_skipped();
+      }
       return false;
     }
     if (s.oracle->ended()) {
@@ -486,6 +490,8 @@ class Run {
       case IterOracle::Deviation::kNone: break;
       case IterOracle::Deviation::kGo59411: ++v_.stats.go59411; break;
       case IterOracle::Deviation::kStaleArray: ++v_.stats.go_stale_array; break;
+      case IterOracle::Deviation::kFilterDropped: ++v_.stats.go_filter; break;
+      case IterOracle::Deviation::kClearMark: ++v_.stats.go_clear_mark; break;
     }
     return true;
   }

@@ -12,17 +12,22 @@ auto key_text(const IterOracle::Format& fmt, std::uint64_t id) {
 void IterOracle::reset() {
   started_ = ended_ = cleared_nan_ = false;
   B_ = growths_ = 0;
-  reseeded_after_growth_ = rebuilt_ = false;
+  reseeded_after_growth_ = rebuilt_ = r9_ = r10_ = r11_ = started_doubling_ = false;
+  same_size_epoch_ = -1;
+  nan_skipped_ = 0;
   reset_keeping_capacity(must_);
   reset_keeping_capacity(yielded_);
   reset_keeping_capacity(cleared_);
   reset_keeping_capacity(nan_must_);
   reset_keeping_capacity(nan_other_);
+  reset_keeping_capacity(nan_yielded_);
 }
 
 void IterOracle::start(const Model& m, MapPhase now) {
   started_ = true;
   B_ = now.B;
+  started_doubling_ = now.growing && !now.same_size;
+  on_step(now);
   must_.reserve(m.entries().size());
   for (const auto& [id, e] : m.entries()) must_.insert(id);
   for (std::uint64_t v : m.nan_values()) ++nan_must_[v];
@@ -36,7 +41,18 @@ void IterOracle::on_erase(std::uint64_t id) {
 
 void IterOracle::on_put_nan(std::uint64_t value) { ++nan_other_[value]; }
 
-void IterOracle::on_clear(const Model& m) {
+void IterOracle::on_step(MapPhase now) {
+  if (!open()) return;
+  const int epoch = static_cast<int>(growths_);
+  // R11: a step inside a same-size growth at its B may enter an old bucket
+  // with checkBucket set; once that growth is over, the filter is on.
+  if (same_size_epoch_ >= 0 && (!now.growing || epoch != same_size_epoch_)) r11_ = true;
+  if (now.growing && now.same_size && now.B == B_) same_size_epoch_ = epoch;
+}
+
+void IterOracle::on_clear(const Model& m, MapPhase now) {
+  if (!open()) return;
+  if (now.B >= 4) r10_ = true;  // R10: the last preallocated overflow bucket's mark
   for (const auto& [id, e] : m.entries()) cleared_.insert(id);
   if (!m.nan_values().empty()) cleared_nan_ = true;
   on_reseed();  // mapclear reseeds
@@ -46,8 +62,10 @@ void IterOracle::on_clear(const Model& m) {
   nan_other_.clear();
 }
 
-void IterOracle::on_growth_start() {
-  if (open()) ++growths_;
+void IterOracle::on_growth_start(bool same_size) {
+  if (!open()) return;
+  ++growths_;
+  if (same_size && started_doubling_) r9_ = true;
 }
 
 void IterOracle::on_reseed() {
@@ -61,9 +79,11 @@ void IterOracle::on_rebuild() {
 IterOracle::Deviation IterOracle::yield(std::uint64_t id, std::uint64_t key, std::uint64_t value, bool value_ok,
                                         bool nan, MapPhase now, const Model& m, const Format& fmt) {
   if (nan) {  // R5
-    if (take(nan_must_, value) || take(nan_other_, value)) return Deviation::kNone;
-    if (cleared_nan_) return Deviation::kGo59411;
-    fail_nan_too_often(value);
+    if (take(nan_must_, value) || take(nan_other_, value)) {
+      ++nan_yielded_[value];
+      return Deviation::kNone;
+    }
+    return nan_again(value);
   }
   const bool stale = stale_path(now);
   Deviation d = Deviation::kNone;
@@ -84,16 +104,34 @@ IterOracle::Deviation IterOracle::yield(std::uint64_t id, std::uint64_t key, std
 IterOracle::Deviation IterOracle::yielded_again(std::uint64_t id, std::size_t& marks, bool stale, const Format& fmt) {
   if (cleared_.count(id)) return Deviation::kGo59411;  // R6
   if ((marks & kTwice) != 0) fail_yielded_three_times(id, fmt);
-  if (!reseeded_after_growth_ || !(stale || (marks & kStaleSeen) != 0)) fail_yielded_twice(id, fmt);  // R3
-  marks |= kTwice;  // R7
-  return Deviation::kStaleArray;
+  Deviation d = Deviation::kNone;
+  if (reseeded_after_growth_ && (stale || (marks & kStaleSeen) != 0)) {
+    d = Deviation::kStaleArray;  // R7
+  } else if (r9_) {
+    d = Deviation::kFilterDropped;
+  } else if (r10_) {
+    d = Deviation::kClearMark;
+  } else {
+    fail_yielded_twice(id, fmt);  // R3
+  }
+  marks |= kTwice;
+  return d;
 }
 
-void IterOracle::end(const Format& fmt) {
+IterOracle::Deviation IterOracle::nan_again(std::uint64_t value) {
+  if (cleared_nan_) return Deviation::kGo59411;  // R6
+  if ((r9_ || r10_) && take(nan_yielded_, value)) return r9_ ? Deviation::kFilterDropped : Deviation::kClearMark;
+  fail_nan_too_often(value);
+}
+
+void IterOracle::end(MapPhase now, const Format& fmt) {
+  on_step(now);
   ended_ = true;
   if (!must_.empty()) fail_never_yielded(*must_.begin(), must_.size() - 1, fmt);
   for (const auto& [v, n] : nan_must_) {
-    if (n != 0) fail_nan_never_yielded(v);
+    if (n == 0) continue;
+    if (!r11_) fail_nan_never_yielded(v);
+    nan_skipped_ += n;  // R11
   }
 }
 

@@ -8,16 +8,19 @@
 //   R2 a key deleted before it is reached is never yielded;
 //   R3 nothing is yielded twice, unless it was deleted and added again in
 //      between (then it is a new entry, which Go may or may not yield), or
-//      R7 allows it;
+//      R7, R9 or R10 allows it;
 //   R4 nothing is yielded that is not in the map at that moment, and what
 //      is yielded carries the map's current value and the key as last put
 //      (+0 and -0 are one key; mapiternext looks moved entries up again,
 //      "we need to regrab the key");
 //   R5 NaN entries (which no lookup finds) are yielded at most as often as
-//      they exist, and those present from start to end all are;
+//      they exist (R9, R10 aside), and those present from start to end all
+//      are (R11 aside);
 //   R8 an entry added meanwhile may or may not be yielded (not checked).
 //
-// Go 1.19's own exceptions, counted as deviations, not failures:
+// Go 1.19's own exceptions. Each is accepted only inside the window its
+// mechanism needs, and counted as a deviation, not a failure; an entry is
+// never yielded a third time between its deletions.
 //   R6 (golang/go#59411) a key removed by a clear() while the iterator was
 //      open may still come out of an array the clear did not reset, with
 //      its old value, or after being re-added.
@@ -34,17 +37,39 @@
 //      map has emptied (mapdelete and mapclear reseed: issue 25237) after
 //      the first growth began, a key re-added under the new seed sits at a
 //      new index, and the same entry can be found twice: once through its
-//      stale slot in it.buckets, once in h.oldbuckets. So a second yield
-//      of an entry (no delete in between) is accepted exactly when
-//        - no doubling happened since the start (B is the start's B), no
-//          rebuild (reserve, shrink_to_fit: C++ only, they end the growth
-//          path for open iterators) and at least two growths began since
-//          the start,
-//        - the map was reseeded after the first of those growths began,
-//        - one of the two yields happened while the map was growing in
-//          that state (the stale path was taken),
-//      and a third yield is never accepted (the stale slot is one, the
-//      live entry is one).
+//      stale slot in it.buckets, once in h.oldbuckets. Window: no doubling
+//      since the start (B is the start's B), no rebuild (reserve,
+//      shrink_to_fit: C++ only, they end the growth path for open
+//      iterators), two growths begun since the start, a reseed after the
+//      first of them, and one of the two yields made while the map was
+//      growing in that state (the stale path taken).
+//   R9 (the old-bucket filter dropped) an iterator that starts while the
+//      map doubles walks an unevacuated old bucket keeping only the
+//      entries bound for the new bucket it visits (checkBucket). It keeps
+//      checkBucket for the rest of that old chain but tests
+//      `!h.sameSizeGrow()` at every step: when the doubling ends and a
+//      same-size growth begins while it is inside the chain, the rest of
+//      the chain comes out unfiltered, and the entries bound for the
+//      sibling bucket come out again there (keys and NaN entries alike).
+//      Window: started while doubling, and a same-size growth began since.
+//   R10 (a clear inside the last preallocated overflow bucket) from B = 4
+//      the array comes with preallocated overflow buckets, the last of
+//      which points back at bucket 0 while unused (makeBucketArray's end
+//      mark). mapclear resets the array, mark included, so an iterator
+//      standing in that bucket follows the mark into bucket 0 and yields
+//      what was put there after the clear, and yields it again when it
+//      reaches bucket 0. Window: a clear of a map with B >= 4 while open.
+//   R11 (the old-bucket filter turned on) an iterator that walks an old
+//      bucket during a same-size growth keeps checkBucket for the rest of
+//      that chain too; when the growth ends while it is inside the chain
+//      (a doubling may follow), the rest is filtered with the iterator's
+//      B. Keys pass, but a NaN passes only if the low bit of its tophash
+//      names the bucket's half, and an evacuated slot says evacuatedX (low
+//      bit 0): NaN entries of an upper-half bucket are never yielded.
+//      Window: the iterator stepped while a same-size growth was under way
+//      at its B, and that growth has ended since.
+// tests/go-rules shows each of R1-R11 on the real runtime, the windows
+// included: every break seen there fell inside its window.
 #pragma once
 
 #include <cstddef>
@@ -60,10 +85,11 @@
 
 namespace tophash::reference {
 
-// The map's state that R7 depends on, as the executor sees it after an op.
+// The map's state the windows depend on, as the executor sees it.
 struct MapPhase {
   unsigned B = 0;
   bool growing = false;
+  bool same_size = false;  // the growth under way is a same-size one
 };
 
 class IterOracle {
@@ -71,7 +97,9 @@ class IterOracle {
   using Format = std::function<std::string(std::uint64_t id)>;
 
   // What a yield was, when it was not a plain one.
-  enum class Deviation { kNone, kGo59411, kStaleArray };
+  enum class Deviation { kNone, kGo59411, kStaleArray, kFilterDropped, kClearMark };
+  // Entries R11 let go unyielded, from end().
+  std::size_t nan_skipped() const { return nan_skipped_; }
 
   // As freshly constructed, keeping the sets' storage (the executor reuses
   // its oracles from program to program).
@@ -82,22 +110,23 @@ class IterOracle {
   bool open() const { return started_ && !ended_; }
 
   void start(const Model& m, MapPhase now);  // at initialisation (the first next)
+  void on_step(MapPhase now);                // before every later step
   void on_erase(std::uint64_t id);
   void on_put_nan(std::uint64_t value);
-  void on_clear(const Model& m);  // before the model is cleared; a reseed too
-  void on_growth_start();         // a put began a growth (hashGrow)
+  void on_clear(const Model& m, MapPhase now);  // before the model is cleared; a reseed too
+  void on_growth_start(bool same_size);         // a put began a growth (hashGrow)
   void on_reseed();               // a delete emptied the map (mapdelete reseeds)
   void on_rebuild();              // reserve or shrink_to_fit rebuilt the table
 
   // One entry the iterator yielded: its key identity and exact repr, its
   // value repr (value_ok false when the value is not one the program ever
   // put), with the map's phase at that moment. Returns the Go 1.19
-  // deviation it was (R6, R7), if any; throws CheckFailure when the
-  // contract is broken.
+  // deviation it was (R6, R7, R9, R10), if any; throws CheckFailure when
+  // the contract is broken.
   Deviation yield(std::uint64_t id, std::uint64_t key, std::uint64_t value, bool value_ok, bool nan, MapPhase now,
                   const Model& m, const Format& fmt);
-  // At the iterator's end.
-  void end(const Format& fmt);
+  // At the iterator's end (R11 is decided here).
+  void end(MapPhase now, const Format& fmt);
 
   // The contract's per-entry checks and failures, shared with the
   // executor's final iteration (over which nothing is written, so it
@@ -126,8 +155,10 @@ class IterOracle {
   static bool take(Bag& bag, std::uint64_t v);
   // R7: the stale path is taken now (see the header).
   bool stale_path(MapPhase now) const { return !rebuilt_ && growths_ >= 2 && now.growing && now.B == B_; }
-  // A second yield of an entry not deleted since its first (R3, R6, R7).
+  // A second yield of an entry not deleted since its first (R3, R6, R7, R9, R10).
   Deviation yielded_again(std::uint64_t id, std::size_t& marks, bool stale, const Format& fmt);
+  // A NaN yield beyond the entries there are (R5, R6, R9, R10).
+  Deviation nan_again(std::uint64_t value);
 
   // yielded_'s marks per entry.
   static constexpr std::size_t kTwice = 1;      // yielded a second time (R7)
@@ -138,10 +169,15 @@ class IterOracle {
   unsigned growths_ = 0;             // growths begun since initialisation
   bool reseeded_after_growth_ = false;  // a reseed after the first of those began
   bool rebuilt_ = false;             // a rebuild since initialisation
+  bool r9_ = false, r10_ = false, r11_ = false;  // inside that exception's window
+  bool started_doubling_ = false;    // initialised while the map was doubling (R9)
+  int same_size_epoch_ = -1;         // growths_ when it last stepped in a same-size growth (R11)
+  std::size_t nan_skipped_ = 0;
   Set must_;     // present since start, not yet yielded
   Bag yielded_;  // yielded and not deleted since, with marks
   Set cleared_;  // removed by a clear while open
   Bag nan_must_, nan_other_;
+  Bag nan_yielded_;  // NaN values yielded so far, each may come out once more (R9, R10)
 };
 
 }  // namespace tophash::reference

@@ -19,8 +19,9 @@ using reference::IterOracle;
 using reference::MapPhase;
 using Dev = IterOracle::Deviation;
 
-constexpr MapPhase kStill{3, false};   // B 3, not growing: the iterator's B
-constexpr MapPhase kGrowing{3, true};  // B 3, a same-size growth under way
+constexpr MapPhase kStill{3, false, false};   // B 3, not growing: the iterator's B
+constexpr MapPhase kGrowing{3, true, true};   // B 3, a same-size growth under way
+constexpr MapPhase kDoubling{3, true, false};  // B 3, a doubling under way (the iterator's B is the new one)
 
 // An oracle over a map holding keys 1..4 (value = key * 10), started at B 3.
 class Oracle : public ::testing::Test {
@@ -43,9 +44,9 @@ class Oracle : public ::testing::Test {
   }
   // The events of the R7 situation: a growth, a reseed, a second growth.
   void stale_regime() {
-    o.on_growth_start();
+    o.on_growth_start(true);
     o.on_reseed();
-    o.on_growth_start();
+    o.on_growth_start(true);
   }
 
   reference::Model model;
@@ -82,8 +83,8 @@ TEST_F(Oracle, R7StaleFirstYieldThenTheGrowthEnds) {
 TEST_F(Oracle, R7NeedsAReseed) {
   // Without a reseed a key keeps its bucket index through same-size
   // growths, and each index is visited once.
-  o.on_growth_start();
-  o.on_growth_start();
+  o.on_growth_start(true);
+  o.on_growth_start(true);
   EXPECT_EQ(yield(1, kGrowing), Dev::kNone);
   EXPECT_NE(failure(1, kGrowing), "");
 }
@@ -92,8 +93,8 @@ TEST_F(Oracle, R7NeedsTheReseedAfterTheFirstGrowthBegan) {
   // Reseeded before: the iterator's array already holds the new seed's
   // layout, which the growths only carry along.
   o.on_reseed();
-  o.on_growth_start();
-  o.on_growth_start();
+  o.on_growth_start(true);
+  o.on_growth_start(true);
   EXPECT_EQ(yield(1, kGrowing), Dev::kNone);
   EXPECT_NE(failure(1, kGrowing), "");
 }
@@ -101,7 +102,7 @@ TEST_F(Oracle, R7NeedsTheReseedAfterTheFirstGrowthBegan) {
 TEST_F(Oracle, R7NeedsTwoGrowths) {
   // One growth since the start: h.oldbuckets is the iterator's own array,
   // the growth path reads the right one.
-  o.on_growth_start();
+  o.on_growth_start(true);
   o.on_reseed();
   EXPECT_EQ(yield(1, kGrowing), Dev::kNone);
   EXPECT_NE(failure(1, kGrowing), "");
@@ -118,7 +119,7 @@ TEST_F(Oracle, R7NeedsTheStalePathTaken) {
 TEST_F(Oracle, R7NotAfterADoubling) {
   // it.B != h.B: the growth path is never taken again.
   stale_regime();
-  const MapPhase doubled{4, true};
+  const MapPhase doubled{4, true, false};
   EXPECT_EQ(yield(1, doubled), Dev::kNone);
   EXPECT_NE(failure(1, doubled), "");
 }
@@ -143,9 +144,84 @@ TEST_F(Oracle, R7SecondYieldStillCarriesTheCurrentValue) {
   }
 }
 
+TEST_F(Oracle, R9StartedWhileDoublingThenASameSizeGrowth) {
+  IterOracle d;  // initialised while the map doubles
+  d.start(model, kDoubling);
+  d.on_growth_start(false);  // another doubling: no window
+  EXPECT_EQ(d.yield(1, 1, 10, true, false, kStill, model, fmt), Dev::kNone);
+  EXPECT_THROW(d.yield(1, 1, 10, true, false, kStill, model, fmt), CheckFailure);
+  d.on_growth_start(true);  // a same-size growth: the filter can be dropped mid-chain
+  EXPECT_EQ(d.yield(2, 2, 20, true, false, kGrowing, model, fmt), Dev::kNone);
+  EXPECT_EQ(d.yield(2, 2, 20, true, false, kGrowing, model, fmt), Dev::kFilterDropped);
+  EXPECT_THROW(d.yield(2, 2, 20, true, false, kGrowing, model, fmt), CheckFailure) << "never a third time";
+}
+
+TEST_F(Oracle, R9NotWhenStartedOutsideADoubling) {
+  o.on_growth_start(true);  // started still, then a same-size growth
+  EXPECT_EQ(yield(1, kGrowing), Dev::kNone);
+  EXPECT_NE(failure(1, kGrowing), "");
+}
+
+TEST_F(Oracle, R9NaNEntryOnceMore) {
+  IterOracle d;
+  model.put(99, 99, 7, true);  // a NaN entry with value 7
+  d.start(model, kDoubling);
+  d.on_growth_start(true);
+  EXPECT_EQ(d.yield(99, 99, 7, true, true, kGrowing, model, fmt), Dev::kNone);
+  EXPECT_EQ(d.yield(99, 99, 7, true, true, kGrowing, model, fmt), Dev::kFilterDropped);
+  EXPECT_THROW(d.yield(99, 99, 7, true, true, kGrowing, model, fmt), CheckFailure);
+}
+
+TEST_F(Oracle, R10ClearOfAMapWithPreallocatedOverflowBuckets) {
+  o.on_clear(model, MapPhase{4, false, false});
+  model.clear();
+  model.put(5, 5, 11, false);  // a key first put after the clear
+  EXPECT_EQ(o.yield(5, 5, 11, true, false, kStill, model, fmt), Dev::kNone);
+  EXPECT_EQ(o.yield(5, 5, 11, true, false, kStill, model, fmt), Dev::kClearMark);
+}
+
+TEST_F(Oracle, R10NotBelowB4) {
+  o.on_clear(model, MapPhase{3, false, false});  // no preallocated overflow buckets
+  model.clear();
+  model.put(5, 5, 11, false);
+  EXPECT_EQ(o.yield(5, 5, 11, true, false, kStill, model, fmt), Dev::kNone);
+  EXPECT_THROW(o.yield(5, 5, 11, true, false, kStill, model, fmt), CheckFailure);
+}
+
+class OracleNaN : public Oracle {
+ protected:
+  void SetUp() override {
+    model.put(99, 99, 7, true);  // a NaN entry, present throughout
+  }
+  void end_unyielded() { o.end(kStill, fmt); }
+};
+
+TEST_F(OracleNaN, R11SameSizeGrowthEndedWhileOpen) {
+  o.start(model, kStill);
+  o.on_growth_start(true);
+  o.on_step(kGrowing);  // a step inside the same-size growth
+  o.on_step(kStill);    // the growth has ended
+  EXPECT_NO_THROW(end_unyielded());
+  EXPECT_EQ(o.nan_skipped(), 1u);
+}
+
+TEST_F(OracleNaN, R11NotWhileTheGrowthGoesOn) {
+  o.start(model, kStill);
+  o.on_growth_start(true);
+  o.on_step(kGrowing);
+  EXPECT_THROW(o.end(kGrowing, fmt), CheckFailure);
+}
+
+TEST_F(OracleNaN, R11NotWithoutAStepInsideIt) {
+  o.start(model, kStill);
+  o.on_growth_start(true);
+  o.on_step(kStill);  // the growth began and ended between two steps
+  EXPECT_THROW(end_unyielded(), CheckFailure);
+}
+
 TEST_F(Oracle, R6ClearedKeysMayComeBackFromTheOldArray) {
   EXPECT_EQ(yield(1, kStill), Dev::kNone);
-  o.on_clear(model);
+  o.on_clear(model, kStill);
   model.clear();
   EXPECT_EQ(yield(1, kStill), Dev::kGo59411);  // not in the map any more
 }
@@ -153,7 +229,7 @@ TEST_F(Oracle, R6ClearedKeysMayComeBackFromTheOldArray) {
 TEST_F(Oracle, R1KeyPresentThroughoutMustBeYielded) {
   for (std::uint64_t k = 1; k <= 3; ++k) yield(k, kStill);
   try {
-    o.end(fmt);
+    o.end(kStill, fmt);
     FAIL() << "key 4 was never yielded";
   } catch (const CheckFailure& f) {
     EXPECT_EQ(f.check, "iteration: key never yielded");
