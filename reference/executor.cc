@@ -36,7 +36,7 @@ std::string describe(const Program& p, const Verdict& v) {
     s += "(" + std::to_string(v.stats.go59411) + " yields of keys removed by clear before that: golang/go#59411)\n";
   }
   const std::pair<std::size_t, const char*> deviations[] = {
-      {v.stats.go_stale_array, "second yields through Go 1.19's stale iterator array (iter_oracle.h R7)"},
+      {v.stats.go_stale_array, "second yields through stale key copies after a reseed (iter_oracle.h R7, R12)"},
       {v.stats.go_filter, "entries Go 1.19's old-bucket filter let through twice or skipped (iter_oracle.h R9, R11)"},
       {v.stats.go_clear_mark, "second yields through the end mark a clear reset (iter_oracle.h R10)"},
   };

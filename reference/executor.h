@@ -54,7 +54,7 @@ struct ExecStats {
   std::size_t full_checks = 0;    // whole-table invariant checks
   std::size_t go59411 = 0;        // yields of keys a clear() removed (golang/go#59411), not failures
   // Go 1.19's other iteration exceptions the oracle accepted (iter_oracle.h), not failures:
-  std::size_t go_stale_array = 0;  // R7: second yields through the iterator's stale array
+  std::size_t go_stale_array = 0;  // R7, R12: second yields through stale key copies after a reseed
   std::size_t go_filter = 0;       // R9, R11: entries the old-bucket filter let through twice or skipped
   std::size_t go_clear_mark = 0;   // R10: second yields through the end mark a clear reset
   unsigned max_B = 0;

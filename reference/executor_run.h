@@ -485,11 +485,13 @@ class Run {
     }
     bool value_ok = false;
     const std::uint64_t value = Ops::value_repr(p_, interner_, s.it->value(), value_ok);
-    switch (s.oracle->yield(Ops::identity(key), key, value, value_ok, Ops::is_nan(s.it->key()), phase(m), model_,
-                            fmt_)) {
+    const bool nan = Ops::is_nan(s.it->key());
+    const std::uint64_t hash = s.oracle->wants_hash() && !nan ? hash_now(m, s.it->key()) : 0;
+    switch (s.oracle->yield(Ops::identity(key), key, value, value_ok, nan, phase(m), hash, model_, fmt_)) {
       case IterOracle::Deviation::kNone: break;
       case IterOracle::Deviation::kGo59411: ++v_.stats.go59411; break;
-      case IterOracle::Deviation::kStaleArray: ++v_.stats.go_stale_array; break;
+      case IterOracle::Deviation::kStaleArray:
+      case IterOracle::Deviation::kOldBucket: ++v_.stats.go_stale_array; break;
       case IterOracle::Deviation::kFilterDropped: ++v_.stats.go_filter; break;
       case IterOracle::Deviation::kClearMark: ++v_.stats.go_clear_mark; break;
     }

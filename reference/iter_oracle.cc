@@ -12,7 +12,7 @@ auto key_text(const IterOracle::Format& fmt, std::uint64_t id) {
 void IterOracle::reset() {
   started_ = ended_ = cleared_nan_ = false;
   B_ = growths_ = 0;
-  reseeded_after_growth_ = rebuilt_ = r9_ = r10_ = r11_ = started_doubling_ = false;
+  reseeded_after_growth_ = rebuilt_ = r9_ = r10_ = r11_ = started_doubling_ = started_growing_ = reseeded_ = false;
   same_size_epoch_ = -1;
   nan_skipped_ = 0;
   reset_keeping_capacity(must_);
@@ -27,6 +27,7 @@ void IterOracle::start(const Model& m, MapPhase now) {
   started_ = true;
   B_ = now.B;
   started_doubling_ = now.growing && !now.same_size;
+  started_growing_ = now.growing;
   on_step(now);
   must_.reserve(m.entries().size());
   for (const auto& [id, e] : m.entries()) must_.insert(id);
@@ -52,7 +53,8 @@ void IterOracle::on_step(MapPhase now) {
 
 void IterOracle::on_clear(const Model& m, MapPhase now) {
   if (!open()) return;
-  if (now.B >= 4) r10_ = true;  // R10: the last preallocated overflow bucket's mark
+  // R10: the clear resets the iterator's own array, the mark included.
+  if (now.B >= 4 && growths_ == 0 && !rebuilt_) r10_ = true;
   for (const auto& [id, e] : m.entries()) cleared_.insert(id);
   if (!m.nan_values().empty()) cleared_nan_ = true;
   on_reseed();  // mapclear reseeds
@@ -69,7 +71,9 @@ void IterOracle::on_growth_start(bool same_size) {
 }
 
 void IterOracle::on_reseed() {
-  if (open() && growths_ >= 1) reseeded_after_growth_ = true;
+  if (!open()) return;
+  reseeded_ = true;
+  if (growths_ >= 1) reseeded_after_growth_ = true;
 }
 
 void IterOracle::on_rebuild() {
@@ -77,7 +81,8 @@ void IterOracle::on_rebuild() {
 }
 
 IterOracle::Deviation IterOracle::yield(std::uint64_t id, std::uint64_t key, std::uint64_t value, bool value_ok,
-                                        bool nan, MapPhase now, const Model& m, const Format& fmt) {
+                                        bool nan, MapPhase now, std::uint64_t hash, const Model& m,
+                                        const Format& fmt) {
   if (nan) {  // R5
     if (take(nan_must_, value) || take(nan_other_, value)) {
       ++nan_yielded_[value];
@@ -88,7 +93,7 @@ IterOracle::Deviation IterOracle::yield(std::uint64_t id, std::uint64_t key, std
   const bool stale = stale_path(now);
   Deviation d = Deviation::kNone;
   auto [it, first] = yielded_.try_emplace(id, 0);
-  if (!first) d = yielded_again(id, it->second, stale, fmt);
+  if (!first) d = yielded_again(id, it->second, stale, hash, fmt);
   if (stale) it->second |= kStaleSeen;
   must_.erase(id);  // R1
   const ModelEntry* e = m.get(id, false);
@@ -101,7 +106,8 @@ IterOracle::Deviation IterOracle::yield(std::uint64_t id, std::uint64_t key, std
   return d;
 }
 
-IterOracle::Deviation IterOracle::yielded_again(std::uint64_t id, std::size_t& marks, bool stale, const Format& fmt) {
+IterOracle::Deviation IterOracle::yielded_again(std::uint64_t id, std::size_t& marks, bool stale, std::uint64_t hash,
+                                                const Format& fmt) {
   if (cleared_.count(id)) return Deviation::kGo59411;  // R6
   if ((marks & kTwice) != 0) fail_yielded_three_times(id, fmt);
   Deviation d = Deviation::kNone;
@@ -109,8 +115,10 @@ IterOracle::Deviation IterOracle::yielded_again(std::uint64_t id, std::size_t& m
     d = Deviation::kStaleArray;  // R7
   } else if (r9_) {
     d = Deviation::kFilterDropped;
-  } else if (r10_) {
-    d = Deviation::kClearMark;
+  } else if (started_growing_ && reseeded_) {
+    d = Deviation::kOldBucket;  // R12
+  } else if (r10_ && (hash & ((std::uint64_t{1} << B_) - 1)) == 0) {
+    d = Deviation::kClearMark;  // R10: bucket 0, where the mark leads
   } else {
     fail_yielded_twice(id, fmt);  // R3
   }

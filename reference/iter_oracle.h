@@ -8,7 +8,7 @@
 //   R2 a key deleted before it is reached is never yielded;
 //   R3 nothing is yielded twice, unless it was deleted and added again in
 //      between (then it is a new entry, which Go may or may not yield), or
-//      R7, R9 or R10 allows it;
+//      R7, R9, R10 or R12 allows it;
 //   R4 nothing is yielded that is not in the map at that moment, and what
 //      is yielded carries the map's current value and the key as last put
 //      (+0 and -0 are one key; mapiternext looks moved entries up again,
@@ -58,7 +58,9 @@
 //      mark). mapclear resets the array, mark included, so an iterator
 //      standing in that bucket follows the mark into bucket 0 and yields
 //      what was put there after the clear, and yields it again when it
-//      reaches bucket 0. Window: a clear of a map with B >= 4 while open.
+//      reaches bucket 0. Window: a clear of the iterator's own array (no
+//      growth or rebuild since it started) at B >= 4, for keys in bucket 0
+//      of that array. (BucketMap keeps no such mark and does not do this.)
 //   R11 (the old-bucket filter turned on) an iterator that walks an old
 //      bucket during a same-size growth keeps checkBucket for the rest of
 //      that chain too; when the growth ends while it is inside the chain
@@ -68,6 +70,19 @@
 //      bit 0): NaN entries of an upper-half bucket are never yielded.
 //      Window: the iterator stepped while a same-size growth was under way
 //      at its B, and that growth has ended since.
+//   R12 (the old bucket it stands in) an iterator that starts while the
+//      map grows walks unevacuated old buckets. Between two steps it keeps
+//      standing in the old bucket's chain (it.bptr, checkBucket) whatever
+//      the map does meanwhile: the growth ends, a clear abandons it. When
+//      it resumes, the rest of that chain holds the keys evacuation left
+//      behind, marked evacuated, which it filters by their hash under the
+//      current seed and looks up in the live map. After a reseed a key
+//      deleted and put again sits at a new index, can pass that filter,
+//      and is found there and once more where it lives now. Window:
+//      started while growing, and a reseed (a delete that emptied the map,
+//      or a clear) since. (In Go a later growth freezes the iterator's own
+//      array with the key's older copy; reserve and shrink_to_fit freeze
+//      it the same way here.)
 // tests/go-rules shows each of R1-R11 on the real runtime, the windows
 // included: every break seen there fell inside its window.
 #pragma once
@@ -97,7 +112,7 @@ class IterOracle {
   using Format = std::function<std::string(std::uint64_t id)>;
 
   // What a yield was, when it was not a plain one.
-  enum class Deviation { kNone, kGo59411, kStaleArray, kFilterDropped, kClearMark };
+  enum class Deviation { kNone, kGo59411, kStaleArray, kFilterDropped, kClearMark, kOldBucket };
   // Entries R11 let go unyielded, from end().
   std::size_t nan_skipped() const { return nan_skipped_; }
 
@@ -118,13 +133,17 @@ class IterOracle {
   void on_reseed();               // a delete emptied the map (mapdelete reseeds)
   void on_rebuild();              // reserve or shrink_to_fit rebuilt the table
 
+  // Whether yield() needs the key's hash (R10's window is open); when not,
+  // the executor passes 0 and saves computing it.
+  bool wants_hash() const { return r10_; }
+
   // One entry the iterator yielded: its key identity and exact repr, its
   // value repr (value_ok false when the value is not one the program ever
   // put), with the map's phase at that moment. Returns the Go 1.19
   // deviation it was (R6, R7, R9, R10), if any; throws CheckFailure when
   // the contract is broken.
   Deviation yield(std::uint64_t id, std::uint64_t key, std::uint64_t value, bool value_ok, bool nan, MapPhase now,
-                  const Model& m, const Format& fmt);
+                  std::uint64_t hash, const Model& m, const Format& fmt);
   // At the iterator's end (R11 is decided here).
   void end(MapPhase now, const Format& fmt);
 
@@ -156,7 +175,7 @@ class IterOracle {
   // R7: the stale path is taken now (see the header).
   bool stale_path(MapPhase now) const { return !rebuilt_ && growths_ >= 2 && now.growing && now.B == B_; }
   // A second yield of an entry not deleted since its first (R3, R6, R7, R9, R10).
-  Deviation yielded_again(std::uint64_t id, std::size_t& marks, bool stale, const Format& fmt);
+  Deviation yielded_again(std::uint64_t id, std::size_t& marks, bool stale, std::uint64_t hash, const Format& fmt);
   // A NaN yield beyond the entries there are (R5, R6, R9, R10).
   Deviation nan_again(std::uint64_t value);
 
@@ -171,6 +190,8 @@ class IterOracle {
   bool rebuilt_ = false;             // a rebuild since initialisation
   bool r9_ = false, r10_ = false, r11_ = false;  // inside that exception's window
   bool started_doubling_ = false;    // initialised while the map was doubling (R9)
+  bool started_growing_ = false;     // initialised while the map was growing (R12)
+  bool reseeded_ = false;            // a reseed since initialisation (R12)
   int same_size_epoch_ = -1;         // growths_ when it last stepped in a same-size growth (R11)
   std::size_t nan_skipped_ = 0;
   Set must_;     // present since start, not yet yielded

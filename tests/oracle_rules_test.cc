@@ -31,7 +31,7 @@ class Oracle : public ::testing::Test {
     o.start(model, kStill);
   }
   Dev yield(std::uint64_t k, MapPhase now, std::uint64_t value = 0) {
-    return o.yield(k, k, value != 0 ? value : k * 10, true, false, now, model, fmt);
+    return o.yield(k, k, value != 0 ? value : k * 10, true, false, now, 0, model, fmt);
   }
   // The check a yield fails, or "" when it passes.
   std::string failure(std::uint64_t k, MapPhase now) {
@@ -148,12 +148,12 @@ TEST_F(Oracle, R9StartedWhileDoublingThenASameSizeGrowth) {
   IterOracle d;  // initialised while the map doubles
   d.start(model, kDoubling);
   d.on_growth_start(false);  // another doubling: no window
-  EXPECT_EQ(d.yield(1, 1, 10, true, false, kStill, model, fmt), Dev::kNone);
-  EXPECT_THROW(d.yield(1, 1, 10, true, false, kStill, model, fmt), CheckFailure);
+  EXPECT_EQ(d.yield(1, 1, 10, true, false, kStill, 0, model, fmt), Dev::kNone);
+  EXPECT_THROW(d.yield(1, 1, 10, true, false, kStill, 0, model, fmt), CheckFailure);
   d.on_growth_start(true);  // a same-size growth: the filter can be dropped mid-chain
-  EXPECT_EQ(d.yield(2, 2, 20, true, false, kGrowing, model, fmt), Dev::kNone);
-  EXPECT_EQ(d.yield(2, 2, 20, true, false, kGrowing, model, fmt), Dev::kFilterDropped);
-  EXPECT_THROW(d.yield(2, 2, 20, true, false, kGrowing, model, fmt), CheckFailure) << "never a third time";
+  EXPECT_EQ(d.yield(2, 2, 20, true, false, kGrowing, 0, model, fmt), Dev::kNone);
+  EXPECT_EQ(d.yield(2, 2, 20, true, false, kGrowing, 0, model, fmt), Dev::kFilterDropped);
+  EXPECT_THROW(d.yield(2, 2, 20, true, false, kGrowing, 0, model, fmt), CheckFailure) << "never a third time";
 }
 
 TEST_F(Oracle, R9NotWhenStartedOutsideADoubling) {
@@ -167,25 +167,59 @@ TEST_F(Oracle, R9NaNEntryOnceMore) {
   model.put(99, 99, 7, true);  // a NaN entry with value 7
   d.start(model, kDoubling);
   d.on_growth_start(true);
-  EXPECT_EQ(d.yield(99, 99, 7, true, true, kGrowing, model, fmt), Dev::kNone);
-  EXPECT_EQ(d.yield(99, 99, 7, true, true, kGrowing, model, fmt), Dev::kFilterDropped);
-  EXPECT_THROW(d.yield(99, 99, 7, true, true, kGrowing, model, fmt), CheckFailure);
+  EXPECT_EQ(d.yield(99, 99, 7, true, true, kGrowing, 0, model, fmt), Dev::kNone);
+  EXPECT_EQ(d.yield(99, 99, 7, true, true, kGrowing, 0, model, fmt), Dev::kFilterDropped);
+  EXPECT_THROW(d.yield(99, 99, 7, true, true, kGrowing, 0, model, fmt), CheckFailure);
 }
 
 TEST_F(Oracle, R10ClearOfAMapWithPreallocatedOverflowBuckets) {
   o.on_clear(model, MapPhase{4, false, false});
   model.clear();
   model.put(5, 5, 11, false);  // a key first put after the clear
-  EXPECT_EQ(o.yield(5, 5, 11, true, false, kStill, model, fmt), Dev::kNone);
-  EXPECT_EQ(o.yield(5, 5, 11, true, false, kStill, model, fmt), Dev::kClearMark);
+  // Its hash names bucket 0 of the iterator's array (B 3): where the mark leads.
+  EXPECT_EQ(o.yield(5, 5, 11, true, false, kStill, 0x18, model, fmt), Dev::kNone);
+  EXPECT_EQ(o.yield(5, 5, 11, true, false, kStill, 0x18, model, fmt), Dev::kClearMark);
+}
+
+TEST_F(Oracle, R10OnlyForBucketZero) {
+  o.on_clear(model, MapPhase{4, false, false});
+  model.clear();
+  model.put(5, 5, 11, false);
+  EXPECT_EQ(o.yield(5, 5, 11, true, false, kStill, 0x19, model, fmt), Dev::kNone);
+  EXPECT_THROW(o.yield(5, 5, 11, true, false, kStill, 0x19, model, fmt), CheckFailure);
+}
+
+TEST_F(Oracle, R10NotAfterAGrowth) {
+  o.on_growth_start(false);  // the iterator's array is no longer the one a clear resets
+  o.on_clear(model, MapPhase{4, false, false});
+  model.clear();
+  model.put(5, 5, 11, false);
+  EXPECT_EQ(o.yield(5, 5, 11, true, false, kStill, 0x18, model, fmt), Dev::kNone);
+  EXPECT_THROW(o.yield(5, 5, 11, true, false, kStill, 0x18, model, fmt), CheckFailure);
+}
+
+TEST_F(Oracle, R12StartedWhileGrowingThenAReseed) {
+  IterOracle d;
+  d.start(model, kGrowing);
+  EXPECT_EQ(d.yield(1, 1, 10, true, false, kStill, 0, model, fmt), Dev::kNone);
+  EXPECT_THROW(d.yield(1, 1, 10, true, false, kStill, 0, model, fmt), CheckFailure) << "no reseed yet";
+  d.on_reseed();
+  EXPECT_EQ(d.yield(2, 2, 20, true, false, kStill, 0, model, fmt), Dev::kNone);
+  EXPECT_EQ(d.yield(2, 2, 20, true, false, kStill, 0, model, fmt), Dev::kOldBucket);
+}
+
+TEST_F(Oracle, R12NotWhenStartedOutsideAGrowth) {
+  o.on_reseed();
+  EXPECT_EQ(yield(1, kStill), Dev::kNone);
+  EXPECT_NE(failure(1, kStill), "");
 }
 
 TEST_F(Oracle, R10NotBelowB4) {
   o.on_clear(model, MapPhase{3, false, false});  // no preallocated overflow buckets
   model.clear();
   model.put(5, 5, 11, false);
-  EXPECT_EQ(o.yield(5, 5, 11, true, false, kStill, model, fmt), Dev::kNone);
-  EXPECT_THROW(o.yield(5, 5, 11, true, false, kStill, model, fmt), CheckFailure);
+  EXPECT_EQ(o.yield(5, 5, 11, true, false, kStill, 0, model, fmt), Dev::kNone);
+  EXPECT_THROW(o.yield(5, 5, 11, true, false, kStill, 0, model, fmt), CheckFailure);
 }
 
 class OracleNaN : public Oracle {
