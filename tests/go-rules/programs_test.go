@@ -3,9 +3,9 @@ package gorules
 // Random programs: a map, a range loop over it, and at the loop's yields
 // bursts of writes chosen at random (puts, updates, deletes, re-adds,
 // overflow churn, same-size growths, doublings, finishing a growth,
-// emptying the map, clears, NaN puts, +0/-0 flips). The programs depend
-// only on their seed; where keys land depends on Go's own random seeds too,
-// so the tests assert only what holds for every run.
+// emptying the map, clears, NaN puts, +0/-0 flips). The programs' random
+// choices come from their seed; where keys land depends on Go's own random
+// seeds too, so the tests assert only what holds for every run.
 
 import (
 	"math"

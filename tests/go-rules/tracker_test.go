@@ -56,8 +56,8 @@ type entry[K comparable] struct {
 }
 
 // liveSet is the model: the map's non-NaN entries by identity, in an order
-// that depends only on the program (so that its choices depend only on its
-// own seed).
+// set by the program's own writes (not by Go's iteration order), so that
+// the program's choices come from its seed.
 type liveSet[K comparable] struct {
 	ids []uint64
 	at  map[uint64]int
