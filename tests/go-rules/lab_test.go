@@ -15,7 +15,7 @@ type lab[K comparable] struct {
 	mt      *maptypeView
 	rng     *rand.Rand
 	gen     func(*rand.Rand) K // a random key, never NaN
-	clearFn func(map[K]uint64) // the clear idiom for this key type
+	clearFn func(map[K]uint64) // runtime.mapclear: clearU64 (the idiom) or clearF64
 	tr      *tracker[K]
 	val     uint64  // the last value put: every put writes a new one
 	gone    []K     // keys deleted so far, for re-adds
@@ -50,6 +50,7 @@ func (l *lab[K]) del(k K) {
 	}
 }
 
+// putNaN puts a new NaN entry (float maps only).
 func (l *lab[K]) putNaN() {
 	var nan any = math.NaN()
 	l.put(nan.(K))
@@ -61,8 +62,6 @@ func (l *lab[K]) clear() {
 	l.tr.observe()
 	l.tr.event("clear")
 }
-
-func (l *lab[K]) count() int { return l.h.count }
 
 func (l *lab[K]) has(k K) bool {
 	id, nan := identity(k)
@@ -106,6 +105,8 @@ func overLoad(count int, B uint8) bool {
 	return count > bucketCnt && uintptr(count) > 13*((uintptr(1)<<B)/2)
 }
 
+// tooManyOverflow is runtime tooManyOverflowBuckets: the same-size growth
+// threshold.
 func tooManyOverflow(noverflow uint16, B uint8) bool {
 	if B > 15 {
 		B = 15
