@@ -1,0 +1,2 @@
+// Present so that clear_test.go may declare runtime.mapclear by
+// go:linkname without a body.

@@ -1,0 +1,211 @@
+package gorules
+
+// Three more ways in which Go 1.19 breaks the rules as first stated. Each
+// test shows that it happens; the tracker accepts it only inside the
+// conditions its mechanism needs (tracker_test.go), so the random programs
+// of the other tests check that it never happens outside them.
+//
+// R9, the old-bucket filter dropped (an exception to R3 and R5). A loop
+// that starts while the map is doubling reads an unevacuated old bucket
+// keeping only the entries bound for its current new bucket
+// (checkBucket). mapiternext keeps checkBucket while it walks that old
+// bucket's chain but decides at every call whether to filter, from
+// !h.sameSizeGrow(): if the doubling ends and a same-size growth starts
+// while the loop is inside the chain, the rest of the chain is yielded
+// unfiltered, and the entries bound for the sibling bucket are yielded
+// again when the loop gets there.
+//
+// R10, a clear inside the last preallocated overflow bucket (an exception
+// to R3 and R5). A map of B >= 4 has overflow buckets preallocated behind
+// its array; the last one, while unused, points back at the array's first
+// bucket (the runtime's end mark). A clear resets the array, that mark
+// included. A loop that was inside the last preallocated bucket follows
+// the mark after the clear into bucket 0 and yields what is there, then
+// yields it again when it reaches bucket 0: keys put after the clear,
+// never deleted, come out twice.
+//
+// R11, the old-bucket filter turned on (an exception to R5). A loop that
+// reads an old bucket during a same-size growth keeps checkBucket for the
+// rest of that bucket's chain. If the growth ends while the loop is inside
+// the chain (a doubling may start next), mapiternext filters the rest of
+// it (!h.sameSizeGrow()) with the iterator's B: keys pass (their hash
+// still names the bucket), but a NaN entry passes only if the low bit of
+// its tophash names the bucket's half, and an evacuated slot's tophash is
+// evacuatedX (low bit 0): NaN entries in the rest of a bucket of the upper
+// half are skipped for good.
+
+import (
+	"math/rand"
+	"testing"
+)
+
+// r9Trial: a map of B = 2 (with nans NaN entries) starts doubling; the
+// loop starts; at its first yield of a key from an old bucket not yet
+// evacuated the body ends the doubling and starts a same-size growth.
+func r9Trial[K comparable](rng *rand.Rand, gen func(*rand.Rand) K, clearFn func(map[K]uint64), nans int) (bool, *tracker[K]) {
+	l := newLab(rng, 20, gen, clearFn)
+	for i := 0; i < nans; i++ {
+		l.putNaN()
+	}
+	if l.h.B != 2 || !l.doubling(100) || l.h.B != 3 {
+		panic("r9: the map did not start doubling from B = 2")
+	}
+	built, done := false, false
+	l.tr.begin()
+	for k, v := range l.m {
+		l.tr.yield(k, v)
+		if done || k != k || l.h.oldEvacuated(l.bucketOf(k)&3) {
+			continue
+		}
+		done = true
+		l.finishGrowth()
+		built = l.sameSizeGrowth(-1, nil)
+	}
+	l.tr.end()
+	return built, l.tr
+}
+
+func TestRule9OldBucketFilterDroppedDoubleYield(t *testing.T) {
+	rng := rand.New(rand.NewSource(74))
+	var s, sf summary
+	hit, hitNaN := 0, 0
+	for i := 0; i < 1000; i++ {
+		built, tr := r9Trial(rng, genU64, clearU64, 0)
+		gather(&s, tr, built)
+		if built && tr.c.filterDouble > 0 {
+			hit++
+		}
+		builtF, trF := r9Trial(rng, genF64, clearF64, 10)
+		gather(&sf, trF, builtF)
+		if builtF && trF.c.nanDouble > 0 {
+			hitNaN++
+		}
+	}
+	t.Logf("uint64: a key yielded twice in %d of %d trials built as planned", hit, s.built)
+	t.Logf("float64: a NaN entry yielded twice in %d of %d trials built as planned", hitNaN, sf.built)
+	mustHold(t, &s)
+	mustHold(t, &sf)
+	if hit == 0 {
+		t.Errorf("no key was yielded twice: Go filters the rest of an old bucket after all")
+	}
+	if hitNaN == 0 {
+		t.Errorf("no NaN entry was yielded twice")
+	}
+}
+
+// r11Trial: a float map with NaN entries starts a same-size growth; the
+// loop starts; at its first yield of a key from an upper-half old bucket
+// not yet evacuated, the body ends the growth.
+func r11Trial(rng *rand.Rand) (bool, *tracker[float64]) {
+	l := newLab[float64](rng, 44, genF64, clearF64)
+	for i := 0; i < 30; i++ {
+		l.putNaN()
+	}
+	for i := 0; i < 8; i++ {
+		l.put(l.fresh())
+	}
+	if !l.sameSizeGrowth(-1, nil) {
+		return false, l.tr
+	}
+	built, done := false, false
+	l.tr.begin()
+	for k, v := range l.m {
+		l.tr.yield(k, v)
+		if done || k != k || !l.h.growing() {
+			continue
+		}
+		if x := l.bucketOf(k); x < 4 || l.h.oldEvacuated(x) {
+			continue
+		}
+		done = true
+		l.finishGrowth()
+		built = true
+	}
+	l.tr.end()
+	return built, l.tr
+}
+
+func TestRule11NaNSkippedWhenOldBucketFilterTurnsOn(t *testing.T) {
+	rng := rand.New(rand.NewSource(51))
+	var s summary
+	hit := 0
+	for i := 0; i < 500; i++ {
+		built, tr := r11Trial(rng)
+		gather(&s, tr, built)
+		if built && tr.c.nanMissed > 0 {
+			hit++
+		}
+	}
+	t.Logf("NaN entries present throughout never yielded in %d of %d trials built as planned", hit, s.built)
+	mustHold(t, &s)
+	if s.built < 250 {
+		t.Errorf("the scenario came out as planned in only %d trials", s.built)
+	}
+	if hit == 0 {
+		t.Errorf("no NaN entry was skipped: Go no longer filters NaN entries by the tophash of an evacuated slot")
+	}
+}
+
+// r10Trial: B = 4, all keys in bucket 15, as many as fill the main bucket
+// and every preallocated overflow bucket plus a few; at the first yield
+// from the last preallocated bucket, clear, then put keys into bucket 0
+// under the new seed.
+func r10Trial(rng *rand.Rand) (bool, *tracker[uint64]) {
+	l := newLab[uint64](rng, 100, genU64, clearU64)
+	if l.h.B != 4 {
+		panic("make(map, 100) did not give B = 4")
+	}
+	np := preallocated(l.h)
+	for i := 0; i < 8*(np+1)+4; i++ {
+		l.put(l.keyIn(15))
+	}
+	n := 0
+	l.tr.begin()
+	for k, v := range l.m {
+		l.tr.yield(k, v)
+		if n++; n != 8*np+1 {
+			continue
+		}
+		l.clear()
+		for i := 0; i < 3; i++ {
+			l.put(l.keyIn(0))
+		}
+	}
+	l.tr.end()
+	return true, l.tr
+}
+
+func TestRule10ClearInPreallocatedOverflowDoubleYield(t *testing.T) {
+	rng := rand.New(rand.NewSource(63))
+	var s summary
+	hit := 0
+	for i := 0; i < 300; i++ {
+		built, tr := r10Trial(rng)
+		gather(&s, tr, built)
+		if tr.c.clearDouble > 0 {
+			hit++
+		}
+	}
+	t.Logf("keys put after the clear yielded twice in %d of %d trials", hit, s.built)
+	mustHold(t, &s)
+	if hit == 0 {
+		t.Errorf("no key put after the clear was yielded twice: the loop no longer follows the reset end mark")
+	}
+}
+
+// preallocated is the number of overflow buckets makeBucketArray put
+// behind the map's 2^B buckets (none below B = 4): the last one is marked
+// by an overflow pointer back to the array's start. Call it before any
+// overflow bucket is used.
+func preallocated(h *hmapView) int {
+	if h.B < 4 {
+		return 0
+	}
+	n := uintptr(1) << h.B
+	for i := n; i < n+n; i++ {
+		if bucketAt(h.buckets, i).overflow == h.buckets {
+			return int(i - n + 1)
+		}
+	}
+	panic("no preallocated overflow bucket found")
+}

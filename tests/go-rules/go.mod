@@ -1,0 +1,3 @@
+module tophash/go-rules
+
+go 1.19

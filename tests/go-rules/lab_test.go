@@ -1,0 +1,219 @@
+package gorules
+
+// lab drives one real Go map: every write goes through it, so that the
+// tracker sees it, and it steers keys into chosen buckets with the map
+// type's own hasher under the map's current seed.
+
+import (
+	"math"
+	"math/rand"
+)
+
+type lab[K comparable] struct {
+	m       map[K]uint64
+	h       *hmapView
+	mt      *maptypeView
+	rng     *rand.Rand
+	gen     func(*rand.Rand) K // a random key, never NaN
+	clearFn func(map[K]uint64) // runtime.mapclear: clearU64 (the idiom) or clearF64
+	tr      *tracker[K]
+	val     uint64  // the last value put: every put writes a new one
+	gone    []K     // keys deleted so far, for re-adds
+	spread  uintptr // next bucket for an overflow step
+}
+
+func newLab[K comparable](rng *rand.Rand, hint int, gen func(*rand.Rand) K, clearFn func(map[K]uint64)) *lab[K] {
+	m := make(map[K]uint64, hint)
+	h := header(m)
+	return &lab[K]{m: m, h: h, mt: mapTypeOf[K](), rng: rng, gen: gen, clearFn: clearFn, tr: newTracker[K](h)}
+}
+
+func (l *lab[K]) put(k K) {
+	l.val++
+	l.m[k] = l.val
+	l.tr.put(k, l.val)
+	l.tr.observe()
+	if traceEvents {
+		l.tr.event("put %s=%d (bucket %d)", showKey(k), l.val, l.bucketOf(k))
+	}
+}
+
+func (l *lab[K]) del(k K) {
+	delete(l.m, k)
+	if _, nan := identity(k); !nan {
+		l.gone = append(l.gone, k)
+	}
+	l.tr.del(k)
+	l.tr.observe()
+	if traceEvents {
+		l.tr.event("delete %s (bucket %d)", showKey(k), l.bucketOf(k))
+	}
+}
+
+// putNaN puts a new NaN entry (float maps only).
+func (l *lab[K]) putNaN() {
+	var nan any = math.NaN()
+	l.put(nan.(K))
+}
+
+func (l *lab[K]) clear() {
+	l.clearFn(l.m)
+	l.tr.clear()
+	l.tr.observe()
+	l.tr.event("clear")
+}
+
+func (l *lab[K]) has(k K) bool {
+	id, nan := identity(k)
+	if nan {
+		return false
+	}
+	_, ok := l.tr.model.get(id)
+	return ok
+}
+
+func (l *lab[K]) bucketOf(k K) uintptr {
+	return hashOf(l.mt, k, l.h.hash0) & (1<<l.h.B - 1)
+}
+
+// fresh is a random key not in the map.
+func (l *lab[K]) fresh() K {
+	for {
+		if k := l.gen(l.rng); !l.has(k) {
+			return k
+		}
+	}
+}
+
+// keyIn is a key not in the map that lands in bucket b under the current
+// seed and B.
+func (l *lab[K]) keyIn(b uintptr) K {
+	for {
+		if k := l.fresh(); l.bucketOf(k) == b {
+			return k
+		}
+	}
+}
+
+// randomLive is a random non-NaN key of the map (the map must hold one).
+func (l *lab[K]) randomLive() K {
+	return l.tr.model.key(l.rng.Intn(l.tr.model.len()))
+}
+
+// overLoad is runtime overLoadFactor: count entries in 2^B buckets.
+func overLoad(count int, B uint8) bool {
+	return count > bucketCnt && uintptr(count) > 13*((uintptr(1)<<B)/2)
+}
+
+// tooManyOverflow is runtime tooManyOverflowBuckets: the same-size growth
+// threshold.
+func tooManyOverflow(noverflow uint16, B uint8) bool {
+	if B > 15 {
+		B = 15
+	}
+	return noverflow >= uint16(1)<<B
+}
+
+// overflowStep puts keys into one bucket (not one avoid names) until one
+// more overflow bucket is counted, then deletes them again. It stops
+// early rather than make the map reach its load factor. It reports
+// whether noverflow grew.
+func (l *lab[K]) overflowStep(avoid func(uintptr) bool) bool {
+	h := l.h
+	start, B := h.noverflow, h.B
+	n := uintptr(1) << B
+	b := l.spread % n
+	for i := uintptr(0); i < n && avoid != nil && avoid(b); i++ {
+		b = (b + 1) % n
+	}
+	l.spread = b + 1
+	var added []K
+	for h.noverflow == start && h.B == B && len(added) < 64 && !overLoad(h.count+1, B) {
+		k := l.keyIn(b)
+		l.put(k)
+		added = append(added, k)
+	}
+	for _, k := range added {
+		l.del(k)
+	}
+	return h.noverflow != start
+}
+
+// sameSizeGrowth starts a same-size growth: overflow steps until the
+// runtime's threshold, then a put of a new key (into bucket trigger under
+// the current seed when trigger >= 0). It reports whether the growth
+// started.
+func (l *lab[K]) sameSizeGrowth(trigger int, avoid func(uintptr) bool) bool {
+	h := l.h
+	if h.growing() {
+		return false
+	}
+	for tries := 0; !tooManyOverflow(h.noverflow, h.B); tries++ {
+		if h.growing() || tries > 4<<h.B {
+			return false
+		}
+		l.overflowStep(avoid)
+	}
+	if h.growing() || overLoad(h.count+1, h.B) {
+		return h.growing() && h.sameSizeGrow()
+	}
+	if trigger >= 0 {
+		l.put(l.keyIn(uintptr(trigger)))
+	} else {
+		l.put(l.fresh())
+	}
+	return h.growing() && h.sameSizeGrow()
+}
+
+// doubling puts new keys until a growth to twice the size starts (or the
+// map holds limit entries). It reports whether it started.
+func (l *lab[K]) doubling(limit int) bool {
+	h := l.h
+	if h.growing() {
+		return false
+	}
+	B := h.B
+	for !h.growing() && h.count < limit {
+		l.put(l.fresh())
+	}
+	return h.growing() && h.B == B+1
+}
+
+// finishGrowth writes until the growth under way is complete: each write
+// evacuates its own bucket and the next unevacuated one.
+func (l *lab[K]) finishGrowth() {
+	for l.h.growing() {
+		if l.tr.model.len() > 0 {
+			l.put(l.randomLive())
+		} else {
+			l.put(l.fresh())
+		}
+	}
+}
+
+// empty deletes every non-NaN key; the delete that leaves the map empty
+// gives it a new seed.
+func (l *lab[K]) empty() {
+	for l.tr.model.len() > 0 {
+		l.del(l.tr.model.key(l.tr.model.len() - 1))
+	}
+}
+
+// Key generators.
+func genU64(r *rand.Rand) uint64 { return r.Uint64() }
+
+func genF64(r *rand.Rand) float64 {
+	switch r.Intn(16) {
+	case 0:
+		return 0
+	case 1:
+		return math.Copysign(0, -1)
+	case 2:
+		return math.Inf(1 - 2*r.Intn(2))
+	}
+	for {
+		if f := math.Float64frombits(r.Uint64()); f == f {
+			return f
+		}
+	}
+}

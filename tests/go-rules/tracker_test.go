@@ -1,0 +1,473 @@
+package gorules
+
+// tracker follows one map through a program and checks one range loop over
+// it against the rules of README.md, from what the loop yields and from the
+// map's header (read after every write).
+//
+// Where Go 1.19 may break a rule, the tracker accepts the break only
+// inside the conditions the mechanism needs (its window) and counts it;
+// outside them it is a violation:
+//   R6  clear:        an entry removed by a clear while the loop was open
+//                     (yielded although gone, with its old value, again);
+//   R7  stale array:  since the loop started, a growth, a new seed, another
+//                     growth, and no doubling (a key yielded twice);
+//   R9  filter off:   the loop started while the map was doubling and a
+//                     same-size growth has started since (a key or a NaN
+//                     entry yielded twice);
+//   R10 clear, B>=4:  a clear while the loop was open, of a map with
+//                     preallocated overflow buckets (a key put after the
+//                     clear, or a NaN entry, yielded twice);
+//   R11 filter on:    a same-size growth under way while the loop was open
+//                     has ended since (a NaN entry present from start to
+//                     end never yielded).
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"unsafe"
+)
+
+// identity is what makes two keys the same map key: the key itself, with
+// +0 and -0 one key; NaN keys are never the same key (nan is true).
+func identity[K comparable](k K) (id uint64, nan bool) {
+	if k != k {
+		return 0, true
+	}
+	if f, ok := any(k).(float64); ok && f == 0 {
+		return 0, false
+	}
+	return keyBits(k), false
+}
+
+func showKey[K comparable](k K) string {
+	if f, ok := any(k).(float64); ok {
+		if f == 0 && math.Signbit(f) {
+			return "-0"
+		}
+		return fmt.Sprint(f)
+	}
+	return fmt.Sprint(k)
+}
+
+type entry[K comparable] struct {
+	key K
+	val uint64
+}
+
+// liveSet is the model: the map's non-NaN entries by identity, in an order
+// set by the program's own writes (not by Go's iteration order), so that
+// the program's choices come from its seed.
+type liveSet[K comparable] struct {
+	ids []uint64
+	at  map[uint64]int
+	e   map[uint64]entry[K]
+}
+
+func newLiveSet[K comparable]() liveSet[K] {
+	return liveSet[K]{at: map[uint64]int{}, e: map[uint64]entry[K]{}}
+}
+
+func (s *liveSet[K]) get(id uint64) (entry[K], bool) { e, ok := s.e[id]; return e, ok }
+func (s *liveSet[K]) len() int                       { return len(s.ids) }
+func (s *liveSet[K]) key(i int) K                    { return s.e[s.ids[i]].key }
+
+func (s *liveSet[K]) set(id uint64, e entry[K]) {
+	if _, ok := s.e[id]; !ok {
+		s.at[id] = len(s.ids)
+		s.ids = append(s.ids, id)
+	}
+	s.e[id] = e
+}
+
+func (s *liveSet[K]) remove(id uint64) {
+	i, ok := s.at[id]
+	if !ok {
+		return
+	}
+	last := s.ids[len(s.ids)-1]
+	s.ids[i] = last
+	s.at[last] = i
+	s.ids = s.ids[:len(s.ids)-1]
+	delete(s.at, id)
+	delete(s.e, id)
+}
+
+type violation struct{ rule, msg string }
+
+// counts are summed over the trials of a test.
+type counts struct {
+	trials, yields      int
+	growths, doublings  int // growths started while a loop was open
+	reseeds, clears     int // seed changes and clears while a loop was open
+	deletedUnreached    int // keys present at the start deleted before the loop yielded them (R2)
+	valueChanges        int // puts over a key present during a loop (R4)
+	signChanges         int // ... of +0 over -0 or the reverse (R4)
+	zeroYields          [2]int
+	nanStart, nanYields int // NaN entries present at a loop's start; yields of NaN entries (R5)
+	clearedYields       int // yields of entries a clear removed while the loop was open (R6)
+	staleDouble         int // second yields in the R7 window
+	filterDouble        int // ... in the R9 window
+	clearDouble         int // ... in the R10 window
+	nanDouble           int // second yields of NaN entries (in the R9 or R10 window)
+	nanMissed           int // NaN entries present throughout but not yielded, in the R11 window
+	maxLife             int // most yields of one key between its deletions
+	addedYielded        int // keys added during a loop and present at its end: yielded (R8)
+	addedMissed         int // ... not yielded (R8)
+}
+
+func (c *counts) add(d counts) {
+	c.trials += d.trials
+	c.yields += d.yields
+	c.growths += d.growths
+	c.doublings += d.doublings
+	c.reseeds += d.reseeds
+	c.clears += d.clears
+	c.deletedUnreached += d.deletedUnreached
+	c.valueChanges += d.valueChanges
+	c.signChanges += d.signChanges
+	c.zeroYields[0] += d.zeroYields[0]
+	c.zeroYields[1] += d.zeroYields[1]
+	c.nanStart += d.nanStart
+	c.nanYields += d.nanYields
+	c.clearedYields += d.clearedYields
+	c.staleDouble += d.staleDouble
+	c.filterDouble += d.filterDouble
+	c.clearDouble += d.clearDouble
+	c.nanDouble += d.nanDouble
+	c.nanMissed += d.nanMissed
+	if d.maxLife > c.maxLife {
+		c.maxLife = d.maxLife
+	}
+	c.addedYielded += d.addedYielded
+	c.addedMissed += d.addedMissed
+}
+
+func (c counts) String() string {
+	return fmt.Sprintf("trials %d, yields %d; during loops: growths %d (doublings %d), reseeds %d, clears %d; "+
+		"keys deleted before reached %d, value changes %d (+0/-0 %d; yields of +0 %d, of -0 %d), "+
+		"NaN entries at start %d, NaN yields %d, cleared-entry yields %d, double yields R7 %d R9 %d R10 %d, "+
+		"NaN entries yielded twice %d, NaN entries missed R11 %d, most yields between deletions %d, added keys yielded %d / not %d",
+		c.trials, c.yields, c.growths, c.doublings, c.reseeds, c.clears,
+		c.deletedUnreached, c.valueChanges, c.signChanges, c.zeroYields[0], c.zeroYields[1],
+		c.nanStart, c.nanYields, c.clearedYields, c.staleDouble, c.filterDouble, c.clearDouble,
+		c.nanDouble, c.nanMissed, c.maxLife, c.addedYielded, c.addedMissed)
+}
+
+// R7 phases: since the loop started, a growth (1), then a new seed (2),
+// then another growth (3: the window).
+const (
+	phaseNone = iota
+	phaseGrown
+	phaseReseeded
+	phaseWindow
+)
+
+// traceEvents makes trackers log every event (GO_RULES_TRACE=1); the first
+// failing program's log is printed with its violations.
+var traceEvents = os.Getenv("GO_RULES_TRACE") != ""
+
+type tracker[K comparable] struct {
+	h     *hmapView
+	model liveSet[K]
+	nans  map[uint64]bool // values of the NaN entries (each NaN put is a new entry; values are unique)
+
+	open       bool
+	must       map[uint64]bool // present since the start, not yet yielded (R1)
+	nanMust    map[uint64]bool // NaN entries present since the start, not yet yielded (R5)
+	nanCount   map[uint64]int  // yields of each NaN entry
+	life       map[uint64]int  // yields since the key was last added
+	deleted    map[uint64]bool // deleted while the loop was open
+	added      map[uint64]bool // added while the loop was open
+	cleared    map[uint64]bool // removed by a clear while the loop was open (R6)
+	clearedKV  map[[3]uint64]bool
+	clearedNaN map[uint64]bool
+
+	lastBuckets unsafe.Pointer
+	lastB       uint8
+	lastHash0   uint32
+	phase       int  // R7
+	doubled     bool // R7: a doubling closes the window
+	midDoubling bool // R9: the loop started while the map was doubling
+	filterOff   bool // R9 window
+	clearB4     bool // R10 window
+	sameSeen    bool // R11: a same-size growth was under way while the loop was open
+	filterOn    bool // R11 window: ... and has ended since
+
+	viol []violation
+	c    counts
+	log  []string
+}
+
+func newTracker[K comparable](h *hmapView) *tracker[K] {
+	return &tracker[K]{h: h, model: newLiveSet[K](), nans: map[uint64]bool{}}
+}
+
+func (t *tracker[K]) event(f string, a ...any) {
+	if !traceEvents {
+		return
+	}
+	h := t.h
+	t.log = append(t.log, fmt.Sprintf("%-48s | B=%d flags=%02x count=%d noverflow=%d seed=%08x growing=%v nevacuate=%d",
+		fmt.Sprintf(f, a...), h.B, h.flags, h.count, h.noverflow, h.hash0, h.growing(), h.nevacuate))
+}
+
+func (t *tracker[K]) fail(rule, f string, a ...any) {
+	t.event("VIOLATION "+rule+": "+f, a...)
+	t.viol = append(t.viol, violation{rule, fmt.Sprintf(f, a...)})
+}
+
+func (t *tracker[K]) staleWindow() bool { return t.phase == phaseWindow && !t.doubled }
+
+// put records m[k] = v.
+func (t *tracker[K]) put(k K, v uint64) {
+	id, nan := identity(k)
+	if nan {
+		t.nans[v] = true
+		return
+	}
+	if old, ok := t.model.get(id); ok {
+		if t.open {
+			t.c.valueChanges++
+			if keyBits(old.key) != keyBits(k) {
+				t.c.signChanges++
+			}
+		}
+	} else if t.open {
+		t.added[id] = true
+		delete(t.life, id)
+	}
+	t.model.set(id, entry[K]{k, v})
+}
+
+// del records delete(m, k).
+func (t *tracker[K]) del(k K) {
+	id, nan := identity(k)
+	if nan {
+		return // a NaN key finds nothing to delete
+	}
+	if _, ok := t.model.get(id); !ok {
+		return
+	}
+	t.model.remove(id)
+	if t.open {
+		if t.must[id] {
+			t.c.deletedUnreached++
+		}
+		delete(t.must, id)
+		delete(t.life, id)
+		t.deleted[id] = true
+	}
+}
+
+// clear records runtime.mapclear: every entry removed, NaN entries too.
+func (t *tracker[K]) clear() {
+	if t.open {
+		t.c.clears++
+		for _, id := range t.model.ids {
+			e := t.model.e[id]
+			t.cleared[id] = true
+			t.clearedKV[[3]uint64{id, keyBits(e.key), e.val}] = true
+		}
+		for v := range t.nans {
+			t.clearedNaN[v] = true
+		}
+		t.must = map[uint64]bool{}
+		t.nanMust = map[uint64]bool{}
+		t.life = map[uint64]int{}
+		if t.h.B >= 4 {
+			t.clearB4 = true
+		}
+	}
+	t.model = newLiveSet[K]()
+	t.nans = map[uint64]bool{}
+}
+
+// observe reads the header after a write: a new bucket array is a growth
+// (B one more: a doubling), a new hash0 a new seed.
+func (t *tracker[K]) observe() {
+	h := t.h
+	if h.count != t.model.len()+len(t.nans) {
+		t.fail("model", "hmap.count %d, the program's model holds %d", h.count, t.model.len()+len(t.nans))
+	}
+	if !t.open {
+		return
+	}
+	if h.buckets != t.lastBuckets {
+		t.c.growths++
+		doubling := h.B != t.lastB
+		if doubling {
+			t.c.doublings++
+			t.doubled = true
+		} else {
+			t.sameSeen = true
+			if t.midDoubling {
+				t.filterOff = true
+			}
+		}
+		if t.phase == phaseNone || t.phase == phaseReseeded {
+			t.phase++
+		}
+		t.lastBuckets, t.lastB = h.buckets, h.B
+	}
+	if t.sameSeen && !(h.growing() && h.sameSizeGrow()) {
+		t.filterOn = true
+	}
+	if h.hash0 != t.lastHash0 {
+		t.c.reseeds++
+		if t.phase == phaseGrown {
+			t.phase = phaseReseeded
+		}
+		t.lastHash0 = h.hash0
+	}
+}
+
+// begin is called right before `for k, v := range m`.
+func (t *tracker[K]) begin() {
+	t.open = true
+	t.must = map[uint64]bool{}
+	for _, id := range t.model.ids {
+		t.must[id] = true
+	}
+	t.nanMust = map[uint64]bool{}
+	for v := range t.nans {
+		t.nanMust[v] = true
+	}
+	t.c.nanStart += len(t.nans)
+	t.nanCount = map[uint64]int{}
+	t.life = map[uint64]int{}
+	t.deleted = map[uint64]bool{}
+	t.added = map[uint64]bool{}
+	t.cleared = map[uint64]bool{}
+	t.clearedKV = map[[3]uint64]bool{}
+	t.clearedNaN = map[uint64]bool{}
+	h := t.h
+	t.lastBuckets, t.lastB, t.lastHash0 = h.buckets, h.B, h.hash0
+	t.phase, t.doubled = phaseNone, false
+	t.midDoubling = h.growing() && !h.sameSizeGrow()
+	t.sameSeen = h.growing() && h.sameSizeGrow()
+	t.filterOff, t.clearB4, t.filterOn = false, false, false
+	t.event("begin")
+}
+
+// second classifies a second yield with no delete in between: in which
+// window it is accepted, or which rule it breaks.
+func (t *tracker[K]) second(rule, what string) {
+	switch {
+	case rule == "R3" && t.staleWindow():
+		t.c.staleDouble++
+	case t.filterOff:
+		t.c.filterDouble++
+	case t.clearB4:
+		t.c.clearDouble++
+	default:
+		t.fail(rule, "%s was yielded twice with no delete in between, outside every window "+
+			"(R7 phase %d, doubled %v; started mid-doubling %v; clear at B>=4 %v)",
+			what, t.phase, t.doubled, t.midDoubling, t.clearB4)
+	}
+}
+
+// yield checks one (k, v) the loop produced, before the body writes.
+func (t *tracker[K]) yield(k K, v uint64) {
+	t.c.yields++
+	id, nan := identity(k)
+	if nan {
+		t.event("yield NaN=%d", v)
+		t.nanCount[v]++
+		if !t.nans[v] {
+			if t.clearedNaN[v] {
+				t.c.clearedYields++
+			} else {
+				t.fail("R5", "a NaN entry (value %d) was yielded but is not in the map", v)
+			}
+			return
+		}
+		t.c.nanYields++
+		delete(t.nanMust, v)
+		switch n := t.nanCount[v]; {
+		case n == 2:
+			if t.filterOff || t.clearB4 {
+				t.c.nanDouble++
+			}
+			t.second("R5", fmt.Sprintf("a NaN entry (value %d)", v))
+		case n > 2:
+			t.fail("R5", "a NaN entry (value %d) was yielded %d times", v, n)
+		}
+		return
+	}
+	t.event("yield %s=%d", showKey(k), v)
+	e, present := t.model.get(id)
+	current := present && e.val == v && keyBits(e.key) == keyBits(k)
+	if t.cleared[id] && (!current || t.life[id] > 0) {
+		// An entry removed by a clear while the loop was open, from an
+		// array the clear did not reset: it must be one the clear removed
+		// (or the current entry, again).
+		if !current && !t.clearedKV[[3]uint64{id, keyBits(k), v}] {
+			t.fail("R6", "key %s was yielded with value %d: neither its current entry nor one a clear removed", showKey(k), v)
+		}
+		t.c.clearedYields++
+		return
+	}
+	if !present {
+		if t.deleted[id] {
+			t.fail("R2", "key %s was deleted during the loop (and not added again) but was yielded", showKey(k))
+		} else {
+			t.fail("R4", "key %s was yielded but is not in the map", showKey(k))
+		}
+		return
+	}
+	if e.val != v {
+		t.fail("R4", "key %s was yielded with value %d, its current value is %d", showKey(k), v, e.val)
+	}
+	if keyBits(e.key) != keyBits(k) {
+		t.fail("R4", "key %s was yielded as %s but was last put as %s", showKey(e.key), showKey(k), showKey(e.key))
+	}
+	if f, ok := any(k).(float64); ok && f == 0 {
+		if math.Signbit(f) {
+			t.c.zeroYields[1]++
+		} else {
+			t.c.zeroYields[0]++
+		}
+	}
+	delete(t.must, id)
+	t.life[id]++
+	n := t.life[id]
+	if n > t.c.maxLife {
+		t.c.maxLife = n
+	}
+	switch {
+	case n == 2:
+		t.second("R3", "key "+showKey(k))
+	case n > 2:
+		t.fail("R7", "key %s was yielded %d times with no delete in between", showKey(k), n)
+	}
+}
+
+// end is called after the loop.
+func (t *tracker[K]) end() {
+	t.event("end")
+	for _, id := range t.model.ids {
+		if t.must[id] {
+			t.fail("R1", "key %s was in the map from the loop's start to its end but was never yielded",
+				showKey(t.model.e[id].key))
+		}
+	}
+	for v := range t.nanMust {
+		if t.filterOn {
+			t.c.nanMissed++
+		} else {
+			t.fail("R5", "a NaN entry (value %d) was in the map from the loop's start to its end but was never yielded", v)
+		}
+	}
+	for id := range t.added {
+		if _, ok := t.model.get(id); ok && !t.cleared[id] {
+			if t.life[id] > 0 {
+				t.c.addedYielded++
+			} else {
+				t.c.addedMissed++
+			}
+		}
+	}
+	t.open = false
+	t.c.trials++
+}
