@@ -114,9 +114,8 @@ class Explainer {
     std::string s;
     if (final_) {
       s += "--- the failing step: the checks after the last op (a full iteration, a lookup of each key) ---\n";
-      s += "map and model after op " + std::to_string(p_.ops.size()) + ":\n";
-      s += entries_diff(p_.ops.size());
-      return s + layout_before(p_.ops.size(), "after the last op (as the final checks saw it)");
+      s += "map and model after op " + std::to_string(p_.ops.size()) + " (the layout they saw is the one above):\n";
+      return s + entries_diff(p_.ops.size());
     }
     s += "--- the failing step: op " + std::to_string(k + 1) + " of " + std::to_string(p_.ops.size()) + where(op) +
          ": " + trace::print_op(p_, op) + " ---\n";
@@ -264,53 +263,70 @@ class Explainer {
            std::to_string(after.size()) + "\n";
   }
 
-  // The map's entries after the first n ops (a fresh full iteration)
-  // against the model's: the same, or every difference.
+  // The map's entries after the first n ops against the model's: a fresh
+  // full iteration of the map, and a lookup in the map of each of the
+  // model's keys (what the final checks do); the same, or every difference.
   std::string entries_diff(std::size_t n) const {
+    const ref::Model m = model_after(n);
+    std::map<std::string, std::pair<std::uint64_t, std::string>> model_entries;  // key literal -> repr, value
+    for (const auto& [id, e] : m.entries()) {
+      model_entries[lit(e.key)] = {e.key, trace::value_literal(p_, e.value)};
+    }
     Program q = p_;
     const std::uint32_t all = fresh_iter(q);
-    const std::vector<Op> walk{Op{OpKind::kIter, 0, 0, 0, all}, Op{OpKind::kDrain, 0, 0, 0, all}};
-    const std::string out = MapProbe(q, max_bytes_).run(n, walk);
+    std::vector<Op> probe{Op{OpKind::kIter, 0, 0, 0, all}, Op{OpKind::kDrain, 0, 0, 0, all}};
+    for (const auto& [key, e] : model_entries) probe.push_back(Op{OpKind::kGet, e.first});
+    const std::string out = MapProbe(q, max_bytes_).run(n, probe);
     if (out.rfind("(", 0) == 0) return "  " + out;
-    std::map<std::string, std::vector<std::string>> map_entries;  // key literal -> values yielded
+    std::map<std::string, std::vector<std::string>> yielded_by_key;  // key literal -> values yielded
+    std::map<std::string, std::string> got;                           // key literal -> get's value
     std::size_t yielded = 0, map_nans = 0;
     for (const std::string& l : lines_of(out)) {
       std::istringstream in(l);
-      std::string word, id, key, value;
-      in >> word >> id >> key >> value;
+      std::string word, key, value;
+      in >> word;
+      if (word == "get") {
+        in >> key >> value;
+        got[key] = value;
+        continue;
+      }
+      in >> value >> key >> value;  // next ID KEY VALUE
       if (key == "end") continue;
       ++yielded;
       if (key == "nan" || key == "-nan") {
         ++map_nans;
         continue;
       }
-      map_entries[key].push_back(value);
+      yielded_by_key[key].push_back(value);
     }
-    const ref::Model m = model_after(n);
-    std::map<std::string, std::string> model_entries;
-    for (const auto& [id, e] : m.entries()) model_entries[lit(e.key)] = trace::value_literal(p_, e.value);
-    std::string s, diffs;
-    for (const auto& [key, values] : map_entries) {
+    std::string diffs;
+    for (const auto& [key, values] : yielded_by_key) {
       auto it = model_entries.find(key);
       std::string vs;
       for (const std::string& v : values) vs += (vs.empty() ? "" : ", ") + v;
       if (it == model_entries.end()) {
-        diffs += "  " + key + ": map " + vs + "; model: not in the map\n";
-      } else if (values.size() != 1 || values[0] != it->second) {
-        diffs += "  " + key + ": map " + vs + (values.size() > 1 ? " (yielded " + std::to_string(values.size()) + " times)" : "") +
-                 "; model " + it->second + "\n";
+        diffs += "  " + key + ": a full iteration yields it with " + vs + "; the model does not hold it\n";
+      } else if (values.size() != 1 || values[0] != it->second.second) {
+        diffs += "  " + key + ": a full iteration yields it with " + vs +
+                 (values.size() > 1 ? " (" + std::to_string(values.size()) + " times)" : "") + "; model " +
+                 it->second.second + "\n";
       }
     }
-    for (const auto& [key, value] : model_entries) {
-      if (!map_entries.count(key)) diffs += "  " + key + ": map: not yielded by a full iteration; model " + value + "\n";
+    for (const auto& [key, e] : model_entries) {
+      if (!yielded_by_key.count(key)) {
+        diffs += "  " + key + ": a full iteration does not yield it; model " + e.second + "\n";
+      }
+      if (got[key] != e.second) diffs += "  " + key + ": get gives " + got[key] + "; model " + e.second + "\n";
     }
     if (map_nans != m.nan_values().size()) {
-      diffs += "  NaN entries: map " + std::to_string(map_nans) + ", model " + std::to_string(m.nan_values().size()) + "\n";
+      diffs += "  NaN entries: a full iteration yields " + std::to_string(map_nans) + ", the model holds " +
+               std::to_string(m.nan_values().size()) + "\n";
     }
     if (diffs.empty()) {
-      return "  the map (a full iteration) and the model hold the same " + std::to_string(m.size()) + " entries\n";
+      return "  the map and the model hold the same " + std::to_string(m.size()) +
+             " entries (a full iteration of the map, and a get of each key)\n";
     }
-    return "  a full iteration of the map yielded " + std::to_string(yielded) + " entries, the model holds " +
+    return "  a full iteration of the map yields " + std::to_string(yielded) + " entries, the model holds " +
            std::to_string(m.size()) + "; they differ in:\n" + diffs;
   }
 
