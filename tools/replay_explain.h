@@ -104,7 +104,7 @@ class Explainer {
       if (has_key(op.kind)) ids_.emplace(trace::key_literal(p_, op.a), identity(op.a));
     }
     attribute_output();
-    final_ = f_.check.rfind("final:", 0) == 0 || f_.layout == "(map destroyed)" || failed_in_final_checks(max_bytes);
+    final_ = f_.check.rfind("final:", 0) == 0 || failed_in_final_checks(max_bytes);
   }
 
   std::string report() {
@@ -112,6 +112,12 @@ class Explainer {
     if (k >= p_.ops.size()) return "";
     const Op& op = p_.ops[k];
     std::string s;
+    if (f_.layout == "(map destroyed)") {
+      // A check of what outlived the map (counted: leaks, misuse).
+      s += "--- the failing step: the checks after the map was destroyed ---\n";
+      s += "map and model after op " + std::to_string(p_.ops.size()) + ", before the map was destroyed:\n";
+      return s + entries_diff(p_.ops.size()) + layout_before(p_.ops.size(), "before the map was destroyed");
+    }
     if (final_) {
       s += "--- the failing step: the checks after the last op (a full iteration, a lookup of each key) ---\n";
       s += "map and model after op " + std::to_string(p_.ops.size()) + " (the layout they saw is the one above):\n";

@@ -132,6 +132,19 @@ TEST(ReplayExplain, AFinalCheckComparesTheWholeMapWithTheModel) {
   EXPECT_EQ(r.find("--- layout"), std::string::npos) << r;  // the short report has it
 }
 
+TEST(ReplayExplain, ACheckAfterTheMapIsDestroyedShowsItsLastEntriesAndLayout) {
+  const trace::Program p = parse("keys counted\nhashing tiny 2 5\nput 1 10\nput 2 20\n");
+  reference::Verdict v;
+  v.failure = reference::Failure{"counted: leak", "(stated by the test)", 1, "(map destroyed)"};
+  const std::string r = explain_failure(p, v, "");
+  EXPECT_NE(r.find("--- the failing step: the checks after the map was destroyed ---\n"
+                   "map and model after op 2, before the map was destroyed:\n"
+                   "  the map and the model hold the same 2 entries"),
+            std::string::npos)
+      << r;
+  EXPECT_NE(r.find("--- layout before the map was destroyed ---\ndump B=0 count=2"), std::string::npos) << r;
+}
+
 TEST(ReplayExplain, AMapThatCannotRunThePrefixIsSaidSo) {
   // The probe's map stops at the hint (over --max-bytes): said, not hidden.
   const trace::Program p = parse("hashing real 1\nhint 100000\nput 1 1\n");
