@@ -1,15 +1,31 @@
 // bucketmap-replay: runs a trace (spec/trace-format.md, with the project's
 // extensions: tools/README.md) on BucketMap and prints its output.
 //
-//   bucketmap-replay [--check] [--max-bytes N] [FILE | -]
+//   bucketmap-replay [--check [--brief]] [--max-bytes N] FILE | -
+//   bucketmap-replay --batch [--max-bytes N]
 //
 // --check also runs the trace in lockstep on the model with the iteration
 // oracle and the invariant checker (reference/executor.h) and reports the
-// first failed check on stderr.
+// first failed check on stderr: the short report every harness prints
+// (reference::describe) and then the failing step in full: what the map
+// and the model each gave for that op, the entries of each after it, the
+// history of the op's key, and the layout before the op (the layout after
+// it is in the short report). Nothing in it is cut short. --brief gives
+// the short report only.
+//
+// --batch checks many traces in one process, for scripts (scripts/minimize
+// runs thousands of candidates): standard input holds, for each trace, a
+// line `trace N` and then its N bytes; for each, one line is written to
+// standard output and flushed: `pass`, `fail OP CHECK` (OP is the failing
+// op's number, 1-based) or `error LINE WHAT` (a bad or refused trace).
+// Sanitizer reports end the process as usual (a leak is reported only at
+// its exit), so failures of that kind are looked for one trace per process.
 //
 // Exit status: 0 on success, 2 on a bad trace (`error: line N: ...` on
-// stderr, after the output of the lines before it), 3 when --check finds a
-// failure, 1 on a usage error.
+// stderr, after the output of the lines before it) or a usage error, 3
+// when --check finds a failure.
+#include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -19,39 +35,95 @@
 
 #include "executor.h"
 #include "replay.h"
+#include "replay_explain.h"
 
 namespace {
 
-int usage() {
-  std::fprintf(stderr, "usage: bucketmap-replay [--check] [--max-bytes N] [FILE | -]\n"
-                       "Runs a trace on the Go-compatible bucket map and prints its output;\n"
-                       "--check also checks it against the model, Go's iteration contract and\n"
-                       "the map's invariants.\n");
-  return 1;
+namespace ref = tophash::reference;
+namespace trace = tophash::trace;
+
+constexpr const char* kUsage =
+    "usage: bucketmap-replay [--check [--brief]] [--max-bytes N] FILE | -\n"
+    "Runs a trace (FILE, or standard input for -) on the Go-compatible bucket\n"
+    "map and prints its output; --check also checks it against the model, Go's\n"
+    "iteration contract and the map's invariants, and explains a failure\n"
+    "(--brief: only the check, the trace up to the failing op and the layout).\n"
+    "       bucketmap-replay --batch [--max-bytes N]\n"
+    "Checks many traces, each given on standard input as a line `trace N` and N\n"
+    "bytes; prints one line for each: pass, fail OP CHECK, or error LINE WHAT.\n";
+
+// --batch: one verdict line per trace read from standard input.
+int batch(std::uint64_t max_bytes) {
+  std::string header, text;
+  while (std::getline(std::cin, header)) {
+    unsigned long long n = 0;
+    char extra = 0;
+    if (std::sscanf(header.c_str(), "trace %llu%c", &n, &extra) != 1) {
+      std::fprintf(stderr, "error: --batch: want a line 'trace N', got '%s'\n", header.c_str());
+      return 2;
+    }
+    text.assign(n, '\0');
+    if (!std::cin.read(text.data(), static_cast<std::streamsize>(n))) {
+      std::fprintf(stderr, "error: --batch: the input ends inside a trace of %llu bytes\n", n);
+      return 2;
+    }
+    const auto parsed = trace::parse_trace(text);
+    ref::ExecOptions eo;
+    eo.max_bytes = max_bytes;
+    const ref::Verdict v = ref::execute(parsed.program, eo);
+    if (v.failure) {
+      std::printf("fail %zu %s\n", v.failure->op_index + 1, v.failure->check.c_str());
+    } else if (const auto& err = v.error ? v.error : parsed.error) {
+      std::string what = err->what;
+      std::replace(what.begin(), what.end(), '\n', ' ');
+      std::printf("error %u %s\n", err->line, what.c_str());
+    } else {
+      std::printf("pass\n");
+    }
+    std::fflush(stdout);
+  }
+  return 0;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  tophash::trace::ReplayOptions opt;
+  std::uint64_t max_bytes = std::uint64_t{1} << 30;
   const char* path = nullptr;
-  bool check = false;
+  bool check = false, brief = false, batch_mode = false;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--check") == 0) {
       check = true;
+    } else if (std::strcmp(argv[i], "--batch") == 0) {
+      batch_mode = true;
+    } else if (std::strcmp(argv[i], "--brief") == 0) {
+      brief = true;
     } else if (std::strcmp(argv[i], "--max-bytes") == 0 && i + 1 < argc) {
-      opt.max_bytes = std::strtoull(argv[++i], nullptr, 10);
+      max_bytes = std::strtoull(argv[++i], nullptr, 10);
     } else if (std::strcmp(argv[i], "-h") == 0 || std::strcmp(argv[i], "--help") == 0) {
-      usage();
+      std::fputs(kUsage, stdout);
       return 0;
     } else if (path == nullptr && (argv[i][0] != '-' || std::strcmp(argv[i], "-") == 0)) {
       path = argv[i];
     } else {
-      return usage();
+      std::fprintf(stderr, "bucketmap-replay: unexpected argument '%s'\n%s", argv[i], kUsage);
+      return 2;
     }
   }
+  if (batch_mode) {
+    if (path != nullptr) {
+      std::fprintf(stderr, "bucketmap-replay: --batch reads standard input, not '%s'\n%s", path, kUsage);
+      return 2;
+    }
+    return batch(max_bytes);
+  }
+  if (path == nullptr) {
+    // Not a silent wait on a terminal: standard input only when asked for.
+    std::fputs(kUsage, stderr);
+    return 2;
+  }
   std::string text;
-  if (path == nullptr || std::strcmp(path, "-") == 0) {
+  if (std::strcmp(path, "-") == 0) {
     std::ostringstream ss;
     ss << std::cin.rdbuf();
     text = ss.str();
@@ -67,16 +139,18 @@ int main(int argc, char** argv) {
   }
   auto parsed = tophash::trace::parse_trace(text);
   std::string out;
-  tophash::reference::ExecOptions eo;
+  ref::ExecOptions eo;
   eo.lockstep = eo.invariants = check;
   eo.output = &out;
-  eo.max_bytes = opt.max_bytes;
-  const tophash::reference::Verdict v = tophash::reference::execute(parsed.program, eo);
+  eo.max_bytes = max_bytes;
+  const ref::Verdict v = ref::execute(parsed.program, eo);
   auto err = v.error;
   std::fwrite(out.data(), 1, out.size(), stdout);
   std::fflush(stdout);
   if (v.failure) {
-    std::fputs(tophash::reference::describe(parsed.program, v).c_str(), stderr);
+    std::fputs(ref::describe(parsed.program, v).c_str(), stderr);
+    std::fflush(stderr);
+    if (!brief) std::fputs(tophash::tools::explain_failure(parsed.program, v, out, max_bytes).c_str(), stderr);
     return 3;
   }
   if (!err && parsed.error) err = parsed.error;
