@@ -1,5 +1,5 @@
-// bucketmap-replay: runs a trace (spec/trace-format.md, with the project's
-// extensions: tools/README.md) on BucketMap and prints its output.
+// bucketmap-replay: runs a trace (reference/trace-format.md, core and
+// extensions) on BucketMap and prints its output.
 //
 //   bucketmap-replay [--check [--brief]] [--max-bytes N] FILE | -
 //   bucketmap-replay --batch [--max-bytes N]

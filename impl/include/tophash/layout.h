@@ -31,7 +31,7 @@ struct Layout {
 };
 
 // Keys as the dump prints them, and as traces write them: integers in
-// decimal (the spec's format); the project's extensions (tools/README.md):
+// decimal; the extensions of reference/trace-format.md:
 // floating point in the shortest form that reads back (nan, -nan, -0,
 // 1.5e+300), strings in double quotes with \" \\ and \xHH for bytes
 // outside printable ASCII and for space, so a key is always one token.
