@@ -12,7 +12,7 @@ auto key_text(const IterOracle::Format& fmt, std::uint64_t id) {
 void IterOracle::reset() {
   started_ = ended_ = cleared_nan_ = false;
   B_ = growths_ = 0;
-  reseeded_after_growth_ = rebuilt_ = r9_ = r10_ = r11_ = started_doubling_ = started_growing_ = reseeded_ = false;
+  reseeded_after_growth_ = rebuilt_ = stale_seen_ = r9_ = r10_ = r11_ = started_doubling_ = started_growing_ = reseeded_ = false;
   same_size_epoch_ = -1;
   nan_skipped_ = 0;
   reset_keeping_capacity(must_);
@@ -48,6 +48,9 @@ void IterOracle::on_step(MapPhase now) {
   // R11: a step inside a same-size growth at its B may enter an old bucket
   // with checkBucket set; once that growth is over, the filter is on.
   if (same_size_epoch_ >= 0 && (!now.growing || epoch != same_size_epoch_)) r11_ = true;
+  // R7: a step on the stale path may leave it standing in h.oldbuckets'
+  // chain, and it reads its own stale array from then on.
+  if (stale_path(now)) stale_seen_ = true;
   if (now.growing && now.same_size && now.B == B_) same_size_epoch_ = epoch;
 }
 
@@ -90,11 +93,10 @@ IterOracle::Deviation IterOracle::yield(std::uint64_t id, std::uint64_t key, std
     }
     return nan_again(value);
   }
-  const bool stale = stale_path(now);
+  if (stale_path(now)) stale_seen_ = true;
   Deviation d = Deviation::kNone;
   auto [it, first] = yielded_.try_emplace(id, 0);
-  if (!first) d = yielded_again(id, it->second, stale, hash, fmt);
-  if (stale) it->second |= kStaleSeen;
+  if (!first) d = yielded_again(id, it->second, hash, fmt);
   must_.erase(id);  // R1
   const ModelEntry* e = m.get(id, false);
   if (const Mismatch x = compare(e, key, value, value_ok); x != Mismatch::kNone) {  // R2, R4
@@ -106,12 +108,12 @@ IterOracle::Deviation IterOracle::yield(std::uint64_t id, std::uint64_t key, std
   return d;
 }
 
-IterOracle::Deviation IterOracle::yielded_again(std::uint64_t id, std::size_t& marks, bool stale, std::uint64_t hash,
+IterOracle::Deviation IterOracle::yielded_again(std::uint64_t id, std::size_t& marks, std::uint64_t hash,
                                                 const Format& fmt) {
   if (cleared_.count(id)) return Deviation::kGo59411;  // R6
   if ((marks & kTwice) != 0) fail_yielded_three_times(id, fmt);
   Deviation d = Deviation::kNone;
-  if (reseeded_after_growth_ && (stale || (marks & kStaleSeen) != 0)) {
+  if (reseeded_after_growth_ && stale_seen_) {
     d = Deviation::kStaleArray;  // R7
   } else if (r9_) {
     d = Deviation::kFilterDropped;

@@ -41,8 +41,10 @@
 //      since the start (B is the start's B), no rebuild (reserve,
 //      shrink_to_fit: C++ only, they end the growth path for open
 //      iterators), two growths begun since the start, a reseed after the
-//      first of them, and one of the two yields made while the map was
-//      growing in that state (the stale path taken).
+//      first of them, and a step taken while the map was growing in that
+//      state (the stale path taken) before the second yield: after that
+//      step it may stand in h.oldbuckets' chain even once the growth is
+//      over, and it reads its own stale array from then on.
 //   R9 (the old-bucket filter dropped) an iterator that starts while the
 //      map doubles walks an unevacuated old bucket keeping only the
 //      entries bound for the new bucket it visits (checkBucket). It keeps
@@ -175,18 +177,18 @@ class IterOracle {
   // R7: the stale path is taken now (see the header).
   bool stale_path(MapPhase now) const { return !rebuilt_ && growths_ >= 2 && now.growing && now.B == B_; }
   // A second yield of an entry not deleted since its first (R3, R6, R7, R9, R10).
-  Deviation yielded_again(std::uint64_t id, std::size_t& marks, bool stale, std::uint64_t hash, const Format& fmt);
+  Deviation yielded_again(std::uint64_t id, std::size_t& marks, std::uint64_t hash, const Format& fmt);
   // A NaN yield beyond the entries there are (R5, R6, R9, R10).
   Deviation nan_again(std::uint64_t value);
 
   // yielded_'s marks per entry.
   static constexpr std::size_t kTwice = 1;      // yielded a second time (R7)
-  static constexpr std::size_t kStaleSeen = 2;  // a yield took the stale path
 
   bool started_ = false, ended_ = false, cleared_nan_ = false;
   unsigned B_ = 0;                   // it.B: the map's B at initialisation
   unsigned growths_ = 0;             // growths begun since initialisation
   bool reseeded_after_growth_ = false;  // a reseed after the first of those began
+  bool stale_seen_ = false;             // it stepped on the stale path (R7)
   bool rebuilt_ = false;             // a rebuild since initialisation
   bool r9_ = false, r10_ = false, r11_ = false;  // inside that exception's window
   bool started_doubling_ = false;    // initialised while the map was doubling (R9)
