@@ -60,9 +60,11 @@ mut_default_names() {
   done
 }
 
-# mut_what NAME: the patch's first line (what the mutant plants).
+# mut_what NAME: the first sentence of the patch's opening paragraph (what
+# the mutant plants).
 mut_what() {
-  head -1 "$mut_root/mutants/$1.patch" | sed -E 's/^(Planted bug|Null mutant): //; s/\.$//; s/\|/\\|/g'
+  awk 'NF == 0 { exit } { printf "%s%s", sep, $0; sep = " " } END { print "" }' "$mut_root/mutants/$1.patch" |
+    sed -E 's/^(Planted bug|Null mutant): //; s/\. .*//; s/\.$//; s/\|/\\|/g'
 }
 
 # mut_scratch_copy KIND KEEP: copies the working tree as it is (tracked
