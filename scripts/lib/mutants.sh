@@ -220,7 +220,7 @@ mut_header() {
   compiler=$("${cxx:-c++}" --version 2>/dev/null | head -1)
   commit=$(git -C "$mut_root" rev-parse HEAD 2>/dev/null || echo unknown)
   dirty=""
-  [ -n "$(git -C "$mut_root" status --porcelain 2>/dev/null)" ] && dirty=" (with uncommitted changes: the working tree was copied as it was)"
+  [ -n "$(git -C "$mut_root" status --porcelain -- . ':!results' 2>/dev/null)" ] && dirty=" (with uncommitted changes: the working tree was copied as it was)"
   cpu=$(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | sed 's/.*: //')
   echo "# $title"
   echo
