@@ -135,10 +135,10 @@ mut_shout() {
   } >&2
 }
 
-# mut_report_control HOW_TO_REPRO: after the control has run; prints its
-# failures loudly (each distinct where|check once, with the first input
-# that showed it and how to reproduce it: HOW_TO_REPRO is a printf format
-# taking the input and the place, e.g. 'scripts/repro %s %s').
+# mut_report_control REPRO: after the control has run; prints its failures
+# loudly (each distinct where|check once, with the first input that showed
+# it and how to reproduce it: the function REPRO, given the input and the
+# place, prints the command).
 mut_report_control() {
   mut_control_failed || { echo "$mut_prog: control: no failure (as it must be)"; return; }
   local lines=("THE CONTROL FAILS: the unmutated tree fails under the same runs as the mutants."
@@ -151,8 +151,7 @@ mut_report_control() {
     input=$(cut -d'|' -f4 <<<"$first")
     lines+=("  $where: $check (after $(cut -d'|' -f1 <<<"$first") s)")
     if [ -n "$input" ]; then
-      # shellcheck disable=SC2059  # the format is the caller's
-      lines+=("    input: $input    reproduce: $(printf "$1" "$input" "$where")")
+      lines+=("    input: $input" "    reproduce: $("$1" "$input" "$where")")
     fi
   done <"$mut_work/control.keys"
   mut_shout "${lines[@]}"
