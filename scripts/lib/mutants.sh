@@ -1,0 +1,238 @@
+# shellcheck shell=bash
+# scripts/lib/mutants.sh: what scripts/mutants, scripts/mutants-properties
+# and scripts/concurrency-mutants share. Sourced, not run.
+#
+# The rules every one of them follows:
+#   - the control (the unmutated tree) runs exactly what each mutant runs
+#     (same targets or tests, same seeds, same budget) and every failure it
+#     shows is recorded as "where|check" (fuzz target or test, and the
+#     failed check or sanitizer kind);
+#   - a mutant is killed only by a failure the control does not show; a
+#     failure the control shows too (same place, same check) is a false
+#     alarm of the harness, reported as "not killed (control fails the
+#     same way)";
+#   - mutants/null-comment.patch (one comment line) runs with the planted
+#     bugs as a second control: it must survive;
+#   - a control that fails at all is reported loudly, with the check and
+#     the failing input, and the run exits non-zero;
+#   - the results go to a new dated file results/mutants-KIND-<stamp>.md
+#     (date, machine, compiler, flags, commit, budget, one row per mutant,
+#     the control's outcome).
+#
+# Before sourcing: cd to the repository root and set mut_prog (the
+# script's name, for messages).
+
+: "${mut_prog:?set mut_prog before sourcing scripts/lib/mutants.sh}"
+mut_root=$(pwd)
+mut_null=null-comment
+# UTC, for the results file's name and header.
+mut_stamp=$(date -u +%Y%m%d-%H%M%S)
+mut_date=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
+
+mut_usage_error() { echo "$mut_prog: $*" >&2; echo "$mut_prog: see scripts/$mut_prog --help" >&2; exit 2; }
+
+# mut_help FILE: prints the comment block at the top of the script.
+mut_help() { sed -n '2,/^set -uo/p' "$1" | sed '$d; s/^# \{0,1\}//'; }
+
+# mut_positive NAME VALUE: VALUE must be a whole number > 0.
+mut_positive() {
+  case "$2" in ''|*[!0-9]*|0) mut_usage_error "$1 wants a whole number above 0, not '$2'" ;; esac
+}
+
+# mut_name ARG: a mutant's name from NAME, NAME.patch or mutants/NAME.patch;
+# exits 2 when there is no such patch.
+mut_name() {
+  local n
+  n=$(basename "$1" .patch)
+  [ -f "$mut_root/mutants/$n.patch" ] || mut_usage_error "no such mutant: $1 (mutants/$n.patch)"
+  echo "$n"
+}
+
+# mut_default_names GLOB: the names of mutants/GLOB.patch without the null
+# mutant (which every script adds by itself).
+mut_default_names() {
+  local p n
+  for p in "$mut_root"/mutants/$1.patch; do
+    [ -f "$p" ] || continue
+    n=$(basename "$p" .patch)
+    case "$n" in "$mut_null") continue ;; esac
+    echo "$n"
+  done
+}
+
+# mut_what NAME: the first sentence of the patch's opening paragraph (what
+# the mutant plants).
+mut_what() {
+  awk 'NF == 0 { exit } { printf "%s%s", sep, $0; sep = " " } END { print "" }' "$mut_root/mutants/$1.patch" |
+    sed -E 's/^(Planted bug|Null mutant): //; s/\. .*//; s/\.$//; s/\|/\\|/g'
+}
+
+# mut_scratch_copy KIND KEEP: copies the working tree as it is (tracked
+# files and untracked ones that are not ignored; never build/) into a new
+# scratch directory and cd's into the copy. Sets mut_scratch (the copy)
+# and mut_work (logs and artifacts, beside it). KEEP=1 keeps both at the
+# end; otherwise they go when the script exits.
+mut_scratch_copy() {
+  local top
+  top=$(mktemp -d "${TMPDIR:-/tmp}/tophash-$1.XXXXXX") || exit 1
+  mut_scratch=$top/tree
+  mut_work=$top/work
+  mkdir -p "$mut_scratch" "$mut_work"
+  if [ "$2" = 1 ]; then
+    echo "$mut_prog: scratch copy kept: $mut_scratch (logs: $mut_work)"
+  else
+    # shellcheck disable=SC2064  # the path is fixed now
+    trap "rm -rf '$top'" EXIT
+  fi
+  (cd "$mut_root" && git ls-files -z -c -o --exclude-standard | grep -zv '^build/' |
+     xargs -0 -I{} cp --parents {} "$mut_scratch"/ 2>/dev/null)
+  [ -d "$mut_scratch/impl" ] || { echo "$mut_prog: copying the tree to $mut_scratch failed" >&2; exit 1; }
+  cd "$mut_scratch" || exit 1
+  export CCACHE_BASEDIR="$mut_scratch" CCACHE_NOHASHDIR=1
+}
+
+# mut_apply NAME: applies mutants/NAME.patch to the scratch copy, all or
+# nothing; status 1 when it does not apply.
+mut_apply() {
+  patch -p1 -s -f --dry-run <"$mut_root/mutants/$1.patch" >/dev/null 2>&1 || return 1
+  patch -p1 -s -f <"$mut_root/mutants/$1.patch" >/dev/null
+}
+
+# mut_revert NAME: takes mutants/NAME.patch back out; exits when it cannot
+# (every later result would be wrong).
+mut_revert() {
+  patch -p1 -s -f -R <"$mut_root/mutants/$1.patch" >/dev/null ||
+    { echo "$mut_prog: cannot revert $1: stopping" >&2; exit 1; }
+}
+
+mut_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+mut_secs() { awk -v ms="$1" 'BEGIN { printf "%.1f", ms / 1000 }'; }
+
+# --- failures and the control ----------------------------------------------
+# A failures file has one line per failure: "seconds|where|check|input"
+# (input: a failing input kept for reproduction, or empty).
+
+# mut_failure_keys FILE: the distinct "where|check" of a failures file.
+mut_failure_keys() { [ -s "$1" ] && cut -d'|' -f2,3 "$1" | sort -u; }
+
+# mut_control_shows WHERE CHECK: status 0 when the control showed that failure.
+mut_control_shows() { grep -qxF -- "$1|$2" "$mut_work/control.keys" 2>/dev/null; }
+
+# mut_set_control FILE: the control's failures file; prints nothing.
+mut_set_control() { mut_failure_keys "$1" >"$mut_work/control.keys"; cp "$1" "$mut_work/control.failures"; }
+
+# mut_control_failed: status 0 when the control showed any failure.
+mut_control_failed() { [ -s "$mut_work/control.keys" ]; }
+
+# mut_shout LINE...: a message that must not be missed, on stderr.
+mut_shout() {
+  {
+    echo
+    echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
+    printf '!! %s\n' "$@"
+    echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
+    echo
+  } >&2
+}
+
+# mut_report_control REPRO: after the control has run; prints its failures
+# loudly (each distinct where|check once, with the first input that showed
+# it and how to reproduce it: the function REPRO, given the input and the
+# place, prints the command).
+mut_report_control() {
+  mut_control_failed || { echo "$mut_prog: control: no failure (as it must be)"; return; }
+  local lines=("THE CONTROL FAILS: the unmutated tree fails under the same runs as the mutants."
+               "The harness itself raises an alarm here; a mutant failing the same way is not a kill."
+               "Failures of the control (where: check, first after, input):")
+  local key where check first input
+  while IFS= read -r key; do
+    where=${key%%|*} check=${key#*|}
+    first=$(awk -F'|' -v w="$where" -v c="$check" '$2 == w && $3 == c { print; exit }' "$mut_work/control.failures")
+    input=$(cut -d'|' -f4 <<<"$first")
+    lines+=("  $where: $check (after $(cut -d'|' -f1 <<<"$first") s)")
+    if [ -n "$input" ]; then
+      lines+=("    input: $input" "    reproduce: $("$1" "$input" "$where")")
+    fi
+  done <"$mut_work/control.keys"
+  mut_shout "${lines[@]}"
+}
+
+# mut_control_table: the control's failures as a markdown table (or a
+# sentence when there are none), for the results file.
+mut_control_table() {
+  if ! mut_control_failed; then
+    echo "The control shows no failure."
+    return
+  fi
+  echo "**The control FAILS**: the unmutated tree fails under the same runs as"
+  echo "the mutants, so the harness raises a false alarm (or the tree has a real"
+  echo "bug). A mutant failure with the same place and check is not counted as"
+  echo "a kill."
+  echo
+  echo "| where | check | first after | times seen | input |"
+  echo "|---|---|---|---|---|"
+  local key where check first n input
+  while IFS= read -r key; do
+    where=${key%%|*} check=${key#*|}
+    first=$(awk -F'|' -v w="$where" -v c="$check" '$2 == w && $3 == c { print; exit }' "$mut_work/control.failures")
+    n=$(awk -F'|' -v w="$where" -v c="$check" '$2 == w && $3 == c { n++ } END { print n + 0 }' "$mut_work/control.failures")
+    input=$(cut -d'|' -f4 <<<"$first")
+    echo "| $where | $(sed 's/|/\\|/g' <<<"$check") | $(cut -d'|' -f1 <<<"$first") s | $n | ${input:+\`$input\`} |"
+  done <"$mut_work/control.keys"
+}
+
+# --- the results file ------------------------------------------------------
+
+# mut_results_file KIND: results/mutants-KIND-<stamp>.md (results/ made if
+# missing), as a path relative to the repository root.
+mut_results_file() {
+  mkdir -p "$mut_root/results" || exit 1
+  echo "results/mutants-$1-$mut_stamp.md"
+}
+
+# mut_inputs_dir: where failing inputs of the control and the null mutant
+# are kept (build/mutants/<stamp>/, relative to the repository root).
+mut_inputs_dir() {
+  mkdir -p "$mut_root/build/mutants/$mut_stamp" || exit 1
+  echo "build/mutants/$mut_stamp"
+}
+
+# mut_flags BUILD_DIR SOURCE: the compiler flags of SOURCE's compile command
+# in BUILD_DIR (SOURCE relative to the repository root; include paths,
+# dependency and output options left out, paths made relative).
+mut_flags() {
+  ninja -C "$1" -t commands 2>/dev/null | grep -m1 -E -- " -c [^ ]*/$2\$" |
+    sed "s#$mut_scratch/##g; s#$mut_root/##g" | tr ' ' '\n' | awk '
+      skip { skip = 0; next }
+      /^-(o|c|MT|MF|isystem|include)$/ { skip = 1; next }
+      /^-(I|MD$|MMD$|iquote)/ { next }
+      /^-/ { printf "%s%s", sep, $0; sep = " " }
+      END { print "" }'
+}
+
+# mut_header TITLE BUILD_DIR BUDGET COMMAND SOURCE...: the head of a results
+# file: what was run, where, with what (the flags of each SOURCE).
+mut_header() {
+  local title=$1 build=$2 budget=$3 command=$4 cxx compiler commit dirty cpu ram src
+  shift 4
+  cxx=$(sed -n 's/^CMAKE_CXX_COMPILER:[A-Z]*=//p' "$build/CMakeCache.txt" 2>/dev/null)
+  compiler=$("${cxx:-c++}" --version 2>/dev/null | head -1)
+  commit=$(git -C "$mut_root" rev-parse HEAD 2>/dev/null || echo unknown)
+  dirty=""
+  [ -n "$(git -C "$mut_root" status --porcelain -- . ':!results' 2>/dev/null)" ] && dirty=" (with uncommitted changes: the working tree was copied as it was)"
+  cpu=$(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | sed 's/.*: //')
+  echo "# $title"
+  echo
+  echo "Generated by \`$command\`; not edited by hand."
+  echo
+  echo "- date: $mut_date"
+  ram=$(awk '/^MemTotal:/ { printf "%.0f GiB RAM", $2 / 1048576 }' /proc/meminfo 2>/dev/null)
+  echo "- machine: $(uname -sm), ${cpu:-unknown CPU}, $(nproc) cores, ${ram:-unknown RAM}; load average at the start: $mut_load"
+  echo "- compiler: ${compiler:-unknown}"
+  for src in "$@"; do
+    echo "- flags of $src: $(mut_flags "$build" "$src")"
+  done
+  echo "- commit: $commit$dirty"
+  echo "- budget: $budget"
+}
+mut_load=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)
