@@ -15,9 +15,11 @@
 
 #include "tophash/bucket_map.h"
 #include "tophash/debug.h"
-#include "tophash/layout.h"
+#include "growth_work.h"
 #include "test_name.h"
+#include "tophash/layout.h"
 #include "watchdog.h"
+#include "trace.h"
 
 namespace tophash::properties {
 namespace {
@@ -298,6 +300,38 @@ RC_GTEST_PROP(Named, NaNAndSignedZeroFollowGo, (std::uint64_t seed)) {
     if (k == 0) RC_ASSERT(std::signbit(k) == *zero_sign);
   }
   RC_ASSERT(seen_nans == nans);
+}
+
+// Guards: growth that progresses at another pace than Go's growWork where
+// the machine's programs do not reach: maps of thousands of old buckets,
+// where Go bounds the mark's scan at 1024 buckets and the invariant
+// checker no longer pins the mark (growth_work.h). A program of puts
+// (through one or two doublings past B = 10) with deletes mixed in, its
+// growth work checked after every write.
+RC_GTEST_PROP(Named, GrowthWorkFollowsGoInLargeMaps, (std::uint64_t seed)) {
+  CaseClock clock(test_name());
+  trace::Program p;
+  p.config.hashing = trace::HashMode::kReal;
+  p.config.seed = seed;
+  // Until just past the doubling from B = 10 (13312 entries) or from B = 11.
+  const std::size_t target = *rc::gen::element<std::size_t>(13313, 26625) + *rc::gen::inRange<std::size_t>(0, 3000);
+  const auto delete_every = *rc::gen::inRange<std::uint64_t>(3, 20);
+  std::set<std::uint64_t> present;
+  for (std::uint64_t fresh = 1; present.size() < target; ++fresh) {
+    trace::Op put{trace::OpKind::kPut};
+    put.a = fresh;
+    put.b = fresh;
+    p.ops.push_back(put);
+    present.insert(fresh);
+    if (fresh % delete_every == 0) {
+      // A delete (of a present key, or of one never put) does growth work too.
+      trace::Op del{trace::OpKind::kDel};
+      del.a = (fresh * 7) % (fresh + 50);
+      p.ops.push_back(del);
+      present.erase(del.a);
+    }
+  }
+  if (auto failure = check_growth_work(p)) RC_FAIL(*failure);
 }
 
 }  // namespace

@@ -67,6 +67,8 @@ void iter_op(ProgramSut& sut, OpKind kind, int it, std::uint64_t start = 0, std:
   sut.program.ops.push_back(op);
 }
 
+constexpr std::uint32_t kNaNId = 2;  // decode.cc's key_double: NaN (3 is -NaN)
+
 bool is_nan_id(const GenState& s, std::uint32_t id) {
   // decode.cc's key_double maps a few ids to NaN; for double keys every
   // put of one adds an entry that no delete finds.
@@ -119,7 +121,7 @@ struct Put : Command {
 // A NaN key (double keys): a new entry every time, spread by a random
 // hash, sent by its tophash's low bit when evacuated under an iterator.
 struct PutNaN : Command {
-  std::uint32_t id = *rc::gen::element<std::uint32_t>(2, 3);  // NaN and -NaN (decode.cc key_double)
+  std::uint32_t id = *rc::gen::element(kNaNId, kNaNId + 1);  // NaN and -NaN
   std::uint32_t value = *rc::gen::inRange<std::uint32_t>(0, 1000);
   void checkPreconditions(const GenState& s) const override { RC_PRE(is_nan_id(s, id)); }
   void apply(GenState& s) const override {
@@ -218,7 +220,7 @@ struct Delete : Command {
 // iterators open, they keep walking arrays laid out under the old seed),
 // then puts `refill` fresh keys under the new seed.
 struct Reseed : Command {
-  std::size_t refill = *rc::gen::inRange<std::size_t>(0, 40);
+  std::size_t refill = *rc::gen::inRange<std::size_t>(0, 80);
   void checkPreconditions(const GenState& s) const override {
     RC_PRE(s.nans == 0 && !s.present.empty() && fits(s, s.present.size() + refill));
   }
@@ -323,6 +325,35 @@ struct OpenIter : Command {
   void show(std::ostream& os) const override { os << "OpenIter(i" << it << ", " << start << ", " << offset << ")"; }
 };
 
+// Puts fresh keys up to the one that starts the next doubling (by the
+// state's reckoning: a reserve, or a growth still under way, can put it
+// off), then opens an iterator at once: it starts mid-growth (its B is the
+// map's), so it walks the old buckets not yet evacuated through the
+// doubling filter, and evacuation sends NaN keys by their tophash's low
+// bit (with an iterator started, Go's rule for keys unequal to
+// themselves).
+struct OpenIterMidGrowth : OpenIter {
+  std::size_t n(const GenState& s) const { return next_threshold(s.peak) - s.count; }
+  void checkPreconditions(const GenState& s) const override {
+    const std::size_t k = n(s);
+    RC_PRE(k <= 400 && fits(s, k + 2, 1));
+  }
+  void apply(GenState& s) const override {
+    const std::size_t k = n(s);
+    for (std::size_t i = 0; i < k; ++i) note_put(s, s.fresh);
+    spend(s, k);
+    OpenIter::apply(s);
+  }
+  void run(const GenState& s, ProgramSut& sut) const override {
+    const std::size_t k = n(s);
+    for (std::size_t i = 0; i < k; ++i) put_op(sut, s.fresh + static_cast<std::uint32_t>(i), (s.fresh + i) & 0xffff);
+    OpenIter::run(s, sut);
+  }
+  void show(std::ostream& os) const override {
+    os << "OpenIterMidGrowth(i" << it << ", " << start << ", " << offset << ")";
+  }
+};
+
 struct StepIter : Command {
   int it = *rc::gen::inRange(0, kIters);
   int steps = *rc::gen::weightedOneOf<int>({{4, rc::gen::inRange(1, 9)}, {1, rc::gen::inRange(9, 41)}});
@@ -382,7 +413,9 @@ struct WriteAndStep : Command {
   };
   int it = *rc::gen::inRange(0, kIters);
   int per_round = *rc::gen::inRange(1, 4);
-  std::vector<std::uint8_t> kinds;  // per round: 0-5 fresh put, 6-8 delete a present key, 9 overwrite one
+  // Per round: 0-4 fresh put, 5 a NaN (double keys; else a fresh put), 6-8
+  // delete a present key, 9 overwrite one.
+  std::vector<std::uint8_t> kinds;
   std::vector<std::size_t> picks;   // per round: which present key
   WriteAndStep() {
     const auto rounds = *rc::gen::inRange<std::size_t>(1, 25);
@@ -394,6 +427,10 @@ struct WriteAndStep : Command {
     std::uint32_t fresh = s.fresh;
     std::vector<Write> out;
     for (std::size_t r = 0; r < kinds.size(); ++r) {
+      if (kinds[r] == 5 && is_nan_id(s, kNaNId)) {
+        out.push_back({false, kNaNId});
+        continue;
+      }
       if (kinds[r] < 6 || keys.empty()) {
         keys.push_back(fresh);
         out.push_back({false, fresh++});
@@ -446,18 +483,22 @@ rc::Gen<std::shared_ptr<const Command>> command_gen(const GenState& s) {
   const bool nan_keys = s.config.keys == trace::KeyType::kDouble;
   const bool any = !s.present.empty();
   const bool iterating = std::find(s.open.begin(), s.open.end(), true) != s.open.end();
+  // With few hash values, churn and reseeds (chains left behind in other
+  // buckets) are what lead to same-size growth.
+  const bool tiny = s.config.hashing == trace::HashMode::kTiny;
   return rc::gen::weightedOneOf<std::shared_ptr<const Command>>({
       {24, execOneOfWithArgs<Put>()(s)},
-      {nan_keys ? 6u : 0u, execOneOfWithArgs<PutNaN>()(s)},
+      {nan_keys ? 8u : 0u, execOneOfWithArgs<PutNaN>()(s)},
       {8, execOneOfWithArgs<FillTo>()(s)},
-      {any ? 5u : 0u, execOneOfWithArgs<Churn>()(s)},
+      {!any ? 0u : tiny ? 10u : 5u, execOneOfWithArgs<Churn>()(s)},
       {10, execOneOfWithArgs<Delete>()(s)},
-      {any ? 3u : 0u, execOneOfWithArgs<Reseed>()(s)},
+      {!any ? 0u : tiny ? 10u : 3u, execOneOfWithArgs<Reseed>()(s)},
       {4, execOneOfWithArgs<Get>()(s)},
       {2, execOneOfWithArgs<Clear>()(s)},
       {2, execOneOfWithArgs<Reserve>()(s)},
       {2, execOneOfWithArgs<ShrinkToFit>()(s)},
       {iterating ? 6u : 12u, execOneOfWithArgs<OpenIter>()(s)},
+      {iterating ? 3u : 6u, execOneOfWithArgs<OpenIterMidGrowth>()(s)},
       {iterating ? 10u : 0u, execOneOfWithArgs<StepIter>()(s)},
       {iterating ? 4u : 0u, execOneOfWithArgs<DrainIter>()(s)},
       {iterating ? 2u : 0u, execOneOfWithArgs<CloseIter>()(s)},
