@@ -17,8 +17,10 @@
 // its Y half, one in another). The alphabet: put and delete of those keys,
 // a step of iterator i0, reopening i0 at the instance's start bucket and
 // offset, clear. A scenario has instances, one per iterator start and
-// offset; each program is the prefix, a suffix of at most `depth` letters,
-// and a final drain of i0, so every iteration is judged to its end.
+// offset; the prefix opens i0 there, or (mid-growth) declares it so that
+// its first step, wherever the suffix puts it, starts it. Each program is
+// the prefix, a suffix of at most `depth` letters, and a final drain of
+// i0, so every iteration is judged to its end.
 #pragma once
 
 #include <cstddef>
@@ -36,7 +38,7 @@ struct ExhaustiveInstance {
   std::string name;                 // scenario/start/offset
   trace::Program prefix;            // the config and the ops that set the state up
   std::vector<trace::Op> alphabet;  // what suffixes are made of
-  bool iterates = false;            // the prefix opens i0
+  bool iterates = false;            // the prefix declares i0
 };
 
 struct Scenario {

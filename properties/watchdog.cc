@@ -22,7 +22,9 @@ struct Watch {
 };
 
 [[noreturn]] void time_is_up(Watch& w) {
-  std::string s = "\n==== tophash: " + w.what + " ran over its budget of " + std::to_string(w.budget) +
+  char budget[32];
+  std::snprintf(budget, sizeof budget, "%g", w.budget);
+  std::string s = "\n==== tophash: " + w.what + " ran over its budget of " + budget +
                   " s (TOPHASH_CASE_SECONDS): a hang? ====\n";
   if (w.program != nullptr) {
     s += "--- the program it was running (bucketmap-replay --check FILE) ---\n";
