@@ -1,12 +1,13 @@
 // Stateful model checking: random command sequences against the lockstep
-// executor, for each key type and hash mode. A failure shrinks to the
-// fewest commands and prints the program as a trace bucketmap-replay runs,
-// with RapidCheck's reproduce parameters.
+// executor, for each key type and hash mode (program_machine.h). A failure
+// shrinks to the fewest commands and prints the program as a trace
+// bucketmap-replay runs, with RapidCheck's reproduce parameters.
 #include <gtest/gtest.h>
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
 
 #include "program_machine.h"
+#include "test_name.h"
 
 namespace tophash::properties {
 namespace {
@@ -19,20 +20,24 @@ trace::Config config(trace::KeyType keys, trace::HashMode mode, std::uint32_t ti
   return c;
 }
 
+
 // Guards: every rule the executor checks (results against the model,
 // tombstone and growth invariants, iteration contract) on the real hasher.
 RC_GTEST_PROP(Machine, U64RealHash, (std::uint64_t seed)) {
   auto c = config(trace::KeyType::kU64, trace::HashMode::kReal);
   c.seed = seed;
-  check_machine(c);
+  check_machine(c, test_name());
 }
 
 // Guards: overflow chains, emptyRest across overflow buckets, same-size
-// growth: a tiny hash puts many keys in few buckets.
+// growth and its pace: a tiny hash puts many keys in few buckets (one to
+// three hash values most of the time: long chains).
 RC_GTEST_PROP(Machine, U64TinyHash, (std::uint64_t seed)) {
-  auto c = config(trace::KeyType::kU64, trace::HashMode::kTiny, *rc::gen::inRange<std::uint32_t>(1, 9));
+  const auto tiny = *rc::gen::weightedOneOf<std::uint32_t>({{3, rc::gen::inRange<std::uint32_t>(1, 4)},
+                                                            {1, rc::gen::inRange<std::uint32_t>(4, 9)}});
+  auto c = config(trace::KeyType::kU64, trace::HashMode::kTiny, tiny);
   c.seed = seed;
-  check_machine(c);
+  check_machine(c, test_name());
 }
 
 // Guards: use after free and leaks of heap keys in evacuation, iteration
@@ -40,22 +45,23 @@ RC_GTEST_PROP(Machine, U64TinyHash, (std::uint64_t seed)) {
 RC_GTEST_PROP(Machine, StringKeys, (std::uint64_t seed)) {
   auto c = config(trace::KeyType::kString, trace::HashMode::kReal);
   c.seed = seed;
-  check_machine(c);
+  check_machine(c, test_name());
 }
 
 // Guards: every key and value constructed is destroyed exactly once.
 RC_GTEST_PROP(Machine, CountedKeys, (std::uint64_t seed)) {
   auto c = config(trace::KeyType::kCounted, trace::HashMode::kTiny, 3);
   c.seed = seed;
-  check_machine(c);
+  check_machine(c, test_name());
 }
 
 // Guards: NaN never found, NaNs spread and split by tophash bit with an
-// iterator open, -0 over +0.
+// iterator open (iterators started mid-growth filter old buckets by that
+// bit), -0 over +0.
 RC_GTEST_PROP(Machine, DoubleKeys, (std::uint64_t seed)) {
   auto c = config(trace::KeyType::kDouble, trace::HashMode::kReal);
   c.seed = seed;
-  check_machine(c);
+  check_machine(c, test_name());
 }
 
 }  // namespace

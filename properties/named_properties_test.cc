@@ -1,5 +1,8 @@
 // Named properties: the claims people make about Go maps, as checked facts.
-// Each says which planted bug class (mutants/) it guards.
+// Each says which planted bug class (mutants/) it guards. Every walk is
+// bounded (a correct iteration ends after size() yields) and every case is
+// on the watchdog's clock (watchdog.h), so a bug that never ends an
+// iteration, or loops inside the map, fails in seconds.
 #include <gtest/gtest.h>
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
@@ -8,11 +11,16 @@
 #include <cstring>
 #include <map>
 #include <set>
+#include <unordered_set>
 #include <vector>
 
 #include "tophash/bucket_map.h"
 #include "tophash/debug.h"
+#include "growth_work.h"
+#include "test_name.h"
 #include "tophash/layout.h"
+#include "watchdog.h"
+#include "trace.h"
 
 namespace tophash::properties {
 namespace {
@@ -29,12 +37,14 @@ std::map<std::uint64_t, std::uint64_t> contents(Map& m) {
   std::map<std::uint64_t, std::uint64_t> out;
   for (auto it = m.iterate({0, 0}); !it.done(); it.next()) {
     RC_ASSERT(out.emplace(it.key(), it.value()).second);
+    RC_ASSERT(out.size() <= m.size());
   }
   return out;
 }
 
 // Guards: delete that touches entries it did not find (wrong slot marked).
 RC_GTEST_PROP(Named, DeletingAMissingKeyChangesNoEntry, (std::uint64_t seed)) {
+  CaseClock clock(test_name());
   Map m(0, seed);
   for (auto k : *keys_gen()) m.insert_or_assign(k, k + 1);
   const auto missing = *rc::gen::inRange<std::uint64_t>(3000, 6000);
@@ -50,6 +60,7 @@ RC_GTEST_PROP(Named, DeletingAMissingKeyChangesNoEntry, (std::uint64_t seed)) {
 // Guards: iterator not re-checking evacuated or deleted slots; emptyRest
 // marks that hide live entries from the iterator.
 RC_GTEST_PROP(Named, DeletingDuringIterationIsSafeAndDeletedKeysAreNotYielded, (std::uint64_t seed)) {
+  CaseClock clock(test_name());
   Map m(0, seed);
   const auto keys = *keys_gen();
   for (auto k : keys) m.insert_or_assign(k, k);
@@ -63,7 +74,9 @@ RC_GTEST_PROP(Named, DeletingDuringIterationIsSafeAndDeletedKeysAreNotYielded, (
     if (!yielded.count(k) && *rc::gen::inRange(0, 3) == 0 && m.erase(k) == 1) deleted.insert(k);
     if (*rc::gen::inRange(0, 20) == 0) m.insert_or_assign(k + 100000, 0);  // writes that may grow the map
   }
-  while (it.next()) {
+  const std::size_t budget = 2 * (keys.size() + m.size()) + 16;
+  for (std::size_t n = 0; it.next(); ++n) {
+    RC_ASSERT(n < budget);
     RC_ASSERT(!deleted.count(it.key()));
     RC_ASSERT(yielded.insert(it.key()).second);
   }
@@ -73,6 +86,7 @@ RC_GTEST_PROP(Named, DeletingDuringIterationIsSafeAndDeletedKeysAreNotYielded, (
 // Guards: put taking a later empty slot (or a fresh overflow bucket) when
 // an earlier one is free; emptyRest written over live successors.
 RC_GTEST_PROP(Named, AnInsertWithoutGrowthTakesTheFirstEmptySlotOfItsChain, (std::uint64_t seed)) {
+  CaseClock clock(test_name());
   Map m(0, seed);
   for (auto k : *keys_gen()) m.insert_or_assign(k, k);
   for (auto k : *keys_gen()) m.erase(k);
@@ -125,6 +139,7 @@ using TrackedMap = BucketMap<std::uint64_t, Tracked>;
 
 // Guards: a deleted value not destroyed; delete freeing bucket memory.
 RC_GTEST_PROP(Named, DeleteReleasesTheValueAtOnceButNoBucketMemoryAndShrinkReleasesIt, (std::uint64_t seed)) {
+  CaseClock clock(test_name());
   Tracked::live = 0;
   {
     TrackedMap m(0, seed);
@@ -148,6 +163,7 @@ RC_GTEST_PROP(Named, DeleteReleasesTheValueAtOnceButNoBucketMemoryAndShrinkRelea
 // Guards: double destruction or leaks on any path (growth with iterators
 // open, clear, shrink, erase_if, copy, move).
 RC_GTEST_PROP(Named, EveryValueConstructedIsDestroyedExactlyOnce, (std::uint64_t seed)) {
+  CaseClock clock(test_name());
   Tracked::live = 0;
   Tracked::twice = false;
   {
@@ -174,25 +190,6 @@ RC_GTEST_PROP(Named, EveryValueConstructedIsDestroyedExactlyOnce, (std::uint64_t
   RC_ASSERT(Tracked::live == 0);
 }
 
-// Guards: iteration order depending on anything but (start, layout);
-// keys yielded twice or missed without writes.
-RC_GTEST_PROP(Named, IterationWithoutWritesYieldsEachKeyOnceInAnOrderFixedByStartAndLayout, (std::uint64_t seed)) {
-  const auto keys = *keys_gen();
-  Map a(0, seed), b(0, seed);
-  for (auto k : keys) {
-    a.insert_or_assign(k, k);
-    b.insert_or_assign(k, k);
-  }
-  RC_ASSERT(dump_layout(a) == dump_layout(b));
-  const IterStart start{*rc::gen::arbitrary<std::uint64_t>(), *rc::gen::arbitrary<std::uint64_t>()};
-  std::vector<std::uint64_t> sa, sb;
-  for (auto it = a.iterate(start); !it.done(); it.next()) sa.push_back(it.key());
-  for (auto it = b.iterate(start); !it.done(); it.next()) sb.push_back(it.key());
-  RC_ASSERT(sa == sb);
-  RC_ASSERT(std::set<std::uint64_t>(sa.begin(), sa.end()) == std::set<std::uint64_t>(keys.begin(), keys.end()));
-  RC_ASSERT(sa.size() == a.size());
-}
-
 // Runs of 16 consecutive keys share one hash: fresh keys pile into one
 // bucket at a time, so churn at a steady size accumulates overflow buckets
 // until same-size growth packs them.
@@ -203,6 +200,7 @@ struct TinyHash {
 // Guards: evacuation losing or duplicating entries; same-size growth that
 // does not pack chains (the load factor or X/Y bit wrong).
 RC_GTEST_PROP(Named, GrowthPreservesContentsAndSameSizeGrowthPacksChains, (std::uint64_t seed)) {
+  CaseClock clock(test_name());
   BucketMap<std::uint64_t, std::uint64_t, TinyHash> m(0, seed);
   std::map<std::uint64_t, std::uint64_t> model;
   std::uint64_t fresh = 0;
@@ -242,6 +240,7 @@ RC_GTEST_PROP(Named, GrowthPreservesContentsAndSameSizeGrowthPacksChains, (std::
 
 // Guards: clear that shrinks B, leaves entries or old arrays behind.
 RC_GTEST_PROP(Named, ClearKeepsBAndEmptiesEverything, (std::uint64_t seed)) {
+  CaseClock clock(test_name());
   Map m(0, seed);
   const auto keys = *keys_gen();
   for (auto k : keys) m.insert_or_assign(k, k);
@@ -260,17 +259,23 @@ RC_GTEST_PROP(Named, ClearKeepsBAndEmptiesEverything, (std::uint64_t seed)) {
 
 // Guards: iteration missing entries; copy or rebuild losing them.
 RC_GTEST_PROP(Named, AMapRebuiltFromItsOwnIterationEqualsIt, (std::uint64_t seed)) {
+  CaseClock clock(test_name());
   Map m(0, seed);
   for (auto k : *keys_gen()) m.insert_or_assign(k, k * 7);
   for (auto k : *keys_gen()) m.erase(k);
   Map rebuilt(0, seed + 1);
-  for (auto [k, v] : m) rebuilt.insert_or_assign(k, v);
+  std::size_t n = 0;
+  for (auto [k, v] : m) {
+    RC_ASSERT(++n <= m.size());
+    rebuilt.insert_or_assign(k, v);
+  }
   RC_ASSERT(contents(rebuilt) == contents(m));
 }
 
 // Guards: NaN found or deleted; -0 and +0 as two keys; stored key not
 // updated.
 RC_GTEST_PROP(Named, NaNAndSignedZeroFollowGo, (std::uint64_t seed)) {
+  CaseClock clock(test_name());
   BucketMap<double, int> m(0, seed);
   const auto ops = *rc::gen::container<std::vector<int>>(rc::gen::inRange(0, 5));
   std::size_t nans = 0;
@@ -289,12 +294,52 @@ RC_GTEST_PROP(Named, NaNAndSignedZeroFollowGo, (std::uint64_t seed)) {
     RC_ASSERT(m.get(std::nan("")) == nullptr);
     RC_ASSERT(m.size() == nans + normals.size() + (zero_sign ? 1 : 0));
   }
-  std::size_t seen_nans = 0;
+  std::size_t seen_nans = 0, n = 0;
   for (auto [k, v] : m) {
+    RC_ASSERT(++n <= m.size());
     if (std::isnan(k)) ++seen_nans;
     if (k == 0) RC_ASSERT(std::signbit(k) == *zero_sign);
   }
   RC_ASSERT(seen_nans == nans);
+}
+
+// Guards: growth that progresses at another pace than Go's growWork where
+// the machine's programs do not reach: maps of thousands of old buckets,
+// where Go bounds the mark's scan at 1024 buckets and the invariant
+// checker no longer pins the mark (growth_work.h). A program of puts
+// (through a doubling from B = 8, 10 or 11) with deletes mixed in, its
+// growth work checked after every write.
+RC_GTEST_PROP(Named, GrowthWorkFollowsGoInLargeMaps, (std::uint64_t seed)) {
+  CaseClock clock(test_name());
+  trace::Program p;
+  p.config.hashing = trace::HashMode::kReal;
+  p.config.seed = seed;
+  // Until just past a doubling from B = 8 (256 old buckets), B = 10 (1024:
+  // as many as the mark's scan crosses at once) or B = 11 (2048: where its
+  // bound can stop it).
+  const std::size_t target = *rc::gen::element<std::size_t>(1665, 6657, 13313) + *rc::gen::inRange<std::size_t>(0, 1500);
+  const auto delete_every = *rc::gen::inRange<std::uint64_t>(3, 20);
+  std::unordered_set<std::uint64_t> present;
+  for (std::uint64_t fresh = 1; present.size() < target; ++fresh) {
+    trace::Op put{trace::OpKind::kPut};
+    put.a = fresh;
+    put.b = fresh;
+    p.ops.push_back(put);
+    present.insert(fresh);
+    if (fresh % delete_every == 0) {
+      // A delete (of a present key, or of one never put) does growth work too.
+      trace::Op del{trace::OpKind::kDel};
+      del.a = (fresh * 7) % (fresh + 50);
+      p.ops.push_back(del);
+      present.erase(del.a);
+    }
+  }
+  std::optional<std::string> failure;
+  {
+    Executing on_the_clock(p);
+    failure = check_growth_work(p);
+  }
+  if (failure) RC_FAIL(*failure);
 }
 
 }  // namespace

@@ -2,7 +2,12 @@
 
 #include <algorithm>
 #include <cstring>
-#include <sstream>
+#include <vector>
+
+#include "budget.h"
+#include "decode.h"
+#include "growth_work.h"
+#include "watchdog.h"
 
 namespace tophash::properties {
 
@@ -14,26 +19,44 @@ std::size_t next_threshold(std::size_t peak) {
   return cap + 1;
 }
 
-void run_and_check(ProgramSut& sut) {
-  reference::Verdict v = reference::execute(sut.program);
+namespace {
+
+reference::Verdict execute(ProgramSut& sut) {
+  const reference::ExecOptions opt = budgeted_options(sut.program);
+  reference::Verdict v;
+  {
+    Executing on_the_clock(sut.program);
+    v = reference::execute(sut.program, opt);
+  }
   sut.executed_ops = sut.program.ops.size();
   if (v.error) RC_FAIL("program could not run: " + v.error->what);
   if (!v.ok()) RC_FAIL("\n" + reference::describe(sut.program, v));
+  return v;
 }
 
-namespace {
+// After a command's ops: the program runs when it has doubled since its
+// last run (so a case costs a few times its length, not its square).
+void written(ProgramSut& sut) {
+  if (sut.program.ops.size() >= 2 * sut.executed_ops + 64) execute(sut);
+}
 
-std::uint64_t key_repr(ProgramSut& sut, std::uint32_t id) { return reference::key_for_id(sut.program, id); }
+bool fits(const GenState& s, std::size_t ops, std::size_t steps = 0) {
+  return (ops <= 1 || s.ops + ops <= kMaxOps) && (steps <= 1 || s.steps + steps <= kMaxSteps);
+}
+void spend(GenState& s, std::size_t ops, std::size_t steps = 0) {
+  s.ops += ops;
+  s.steps += steps;
+}
 
 void put_op(ProgramSut& sut, std::uint32_t id, std::uint32_t value) {
   trace::Op op{OpKind::kPut};
-  op.a = key_repr(sut, id);
+  op.a = reference::key_for_id(sut.program, id);
   op.b = reference::value_for_id(sut.program, value);
   sut.program.ops.push_back(op);
 }
 void key_op(ProgramSut& sut, OpKind kind, std::uint32_t id) {
   trace::Op op{kind};
-  op.a = key_repr(sut, id);
+  op.a = reference::key_for_id(sut.program, id);
   sut.program.ops.push_back(op);
 }
 void iter_op(ProgramSut& sut, OpKind kind, int it, std::uint64_t start = 0, std::uint64_t offset = 0) {
@@ -43,6 +66,9 @@ void iter_op(ProgramSut& sut, OpKind kind, int it, std::uint64_t start = 0, std:
   op.c = offset;
   sut.program.ops.push_back(op);
 }
+
+constexpr std::uint32_t kNaNId = 2;  // decode.cc's key_double: NaN (3 is -NaN)
+
 bool is_nan_id(const GenState& s, std::uint32_t id) {
   // decode.cc's key_double maps a few ids to NaN; for double keys every
   // put of one adds an entry that no delete finds.
@@ -57,11 +83,15 @@ bool is_nan_id(const GenState& s, std::uint32_t id) {
 void note_put(GenState& s, std::uint32_t id) {
   if (is_nan_id(s, id)) {
     ++s.count;
+    ++s.nans;
   } else if (s.present.insert(id).second) {
     ++s.count;
   }
   s.peak = std::max(s.peak, s.count);
   s.fresh = std::max(s.fresh, id + 1);
+}
+void note_del(GenState& s, std::uint32_t id) {
+  if (s.present.erase(id)) --s.count;
 }
 
 struct Put : Command {
@@ -77,68 +107,96 @@ struct Put : Command {
       id = *rc::gen::inRange<std::uint32_t>(0, 64);  // small ids: reuse and collisions
     }
   }
-  void apply(GenState& s) const override { note_put(s, id); }
+  void apply(GenState& s) const override {
+    note_put(s, id);
+    spend(s, 1);
+  }
   void run(const GenState&, ProgramSut& sut) const override {
     put_op(sut, id, value);
-    run_and_check(sut);
+    written(sut);
   }
   void show(std::ostream& os) const override { os << "Put(" << id << ", " << value << ")"; }
 };
 
-// Puts fresh keys up to just below, at or just above the next doubling.
-struct FillToThreshold : Command {
-  std::vector<std::uint32_t> ids;
-  explicit FillToThreshold(const GenState& s) {
-    const std::size_t target = next_threshold(s.peak) + *rc::gen::inRange(-2, 3);
-    const std::size_t n = target > s.count ? std::min<std::size_t>(target - s.count, 240) : 1;
-    for (std::size_t i = 0; i < n; ++i) ids.push_back(s.fresh + static_cast<std::uint32_t>(i));
-  }
+// A NaN key (double keys): a new entry every time, spread by a random
+// hash, sent by its tophash's low bit when evacuated under an iterator.
+struct PutNaN : Command {
+  std::uint32_t id = *rc::gen::element(kNaNId, kNaNId + 1);  // NaN and -NaN
+  std::uint32_t value = *rc::gen::inRange<std::uint32_t>(0, 1000);
+  void checkPreconditions(const GenState& s) const override { RC_PRE(is_nan_id(s, id)); }
   void apply(GenState& s) const override {
-    for (auto id : ids) note_put(s, id);
+    note_put(s, id);
+    spend(s, 1);
   }
   void run(const GenState&, ProgramSut& sut) const override {
-    for (auto id : ids) put_op(sut, id, id & 0xffff);
-    run_and_check(sut);
+    put_op(sut, id, value);
+    written(sut);
   }
-  void show(std::ostream& os) const override { os << "FillToThreshold(" << ids.size() << " fresh keys)"; }
+  void show(std::ostream& os) const override { os << "PutNaN(" << id << ", " << value << ")"; }
 };
 
-// Deletes present keys and puts as many fresh ones: tombstone churn at a
-// steady size, which leads to same-size growth.
-struct Churn : Command {
-  std::vector<std::uint32_t> gone, added;
-  explicit Churn(const GenState& s) {
-    const std::size_t n = *rc::gen::inRange<std::size_t>(1, 1 + std::min<std::size_t>(s.present.size(), 40));
-    std::vector<std::uint32_t> keys(s.present.begin(), s.present.end());
-    const auto picks = *rc::gen::container<std::vector<std::size_t>>(
-        n, rc::gen::inRange<std::size_t>(0, keys.size()));
-    std::set<std::uint32_t> chosen;
-    for (auto i : picks) chosen.insert(keys[i]);
-    gone.assign(chosen.begin(), chosen.end());
-    for (std::size_t i = 0; i < gone.size(); ++i) added.push_back(s.fresh + static_cast<std::uint32_t>(i));
+// Puts fresh keys until the map holds `delta` entries more than the next
+// doubling needs (delta < 0: just below it; 0: the put that doubles).
+struct FillTo : Command {
+  int delta = *rc::gen::inRange(-3, 3);
+  std::size_t n(const GenState& s) const {
+    const std::size_t target = next_threshold(s.peak) + delta;
+    return target > s.count ? target - s.count : 0;
   }
-  bool precondition(const GenState& s) const {
-    for (auto id : gone) {
-      if (!s.present.count(id)) return false;
-    }
-    return true;
+  void checkPreconditions(const GenState& s) const override {
+    const std::size_t k = n(s);
+    RC_PRE(k > 0 && k <= 400 && fits(s, k));
   }
-  void checkPreconditions(const GenState& s) const override { RC_PRE(precondition(s)); }
   void apply(GenState& s) const override {
-    for (auto id : gone) {
-      s.present.erase(id);
-      --s.count;
-    }
-    for (auto id : added) note_put(s, id);
+    const std::size_t k = n(s);
+    for (std::size_t i = 0; i < k; ++i) note_put(s, s.fresh);
+    spend(s, k);
   }
-  void run(const GenState&, ProgramSut& sut) const override {
-    for (std::size_t i = 0; i < gone.size(); ++i) {
-      key_op(sut, OpKind::kDel, gone[i]);
-      put_op(sut, added[i], added[i] & 0xffff);
-    }
-    run_and_check(sut);
+  void run(const GenState& s, ProgramSut& sut) const override {
+    const std::size_t k = n(s);
+    for (std::size_t i = 0; i < k; ++i) put_op(sut, s.fresh + static_cast<std::uint32_t>(i), (s.fresh + i) & 0xffff);
+    written(sut);
   }
-  void show(std::ostream& os) const override { os << "Churn(" << gone.size() << ")"; }
+  void show(std::ostream& os) const override { os << "FillTo(threshold" << (delta < 0 ? "" : "+") << delta << ")"; }
+};
+
+// Deletes present keys and puts as many fresh ones, alternately: tombstone
+// churn at a steady size, which leads to same-size growth.
+struct Churn : Command {
+  std::vector<std::size_t> picks;  // positions among the present keys
+  Churn() {
+    const auto n = *rc::gen::inRange<std::size_t>(1, 41);
+    picks = *rc::gen::container<std::vector<std::size_t>>(n, rc::gen::inRange<std::size_t>(0, 1u << 20));
+  }
+  std::vector<std::uint32_t> gone(const GenState& s) const {
+    const std::vector<std::uint32_t> keys(s.present.begin(), s.present.end());
+    std::vector<std::uint32_t> out;
+    for (auto p : picks) {
+      const std::uint32_t id = keys[p % keys.size()];
+      if (std::find(out.begin(), out.end(), id) == out.end()) out.push_back(id);
+    }
+    return out;
+  }
+  void checkPreconditions(const GenState& s) const override {
+    RC_PRE(!s.present.empty() && fits(s, 2 * picks.size()));
+  }
+  void apply(GenState& s) const override {
+    const auto g = gone(s);
+    const std::uint32_t fresh = s.fresh;
+    for (auto id : g) note_del(s, id);
+    for (std::size_t i = 0; i < g.size(); ++i) note_put(s, fresh + static_cast<std::uint32_t>(i));
+    spend(s, 2 * g.size());
+  }
+  void run(const GenState& s, ProgramSut& sut) const override {
+    const auto g = gone(s);
+    for (std::size_t i = 0; i < g.size(); ++i) {
+      key_op(sut, OpKind::kDel, g[i]);
+      const std::uint32_t id = s.fresh + static_cast<std::uint32_t>(i);
+      put_op(sut, id, id & 0xffff);
+    }
+    written(sut);
+  }
+  void show(std::ostream& os) const override { os << "Churn(" << picks.size() << " picks)"; }
 };
 
 struct Delete : Command {
@@ -148,31 +206,39 @@ struct Delete : Command {
                                                                : *rc::gen::inRange<std::uint32_t>(0, 64);
   }
   void apply(GenState& s) const override {
-    if (s.present.erase(id)) --s.count;
+    note_del(s, id);
+    spend(s, 1);
   }
   void run(const GenState&, ProgramSut& sut) const override {
     key_op(sut, OpKind::kDel, id);
-    run_and_check(sut);
+    written(sut);
   }
   void show(std::ostream& os) const override { os << "Delete(" << id << ")"; }
 };
 
-// Deletes every present key: the map empties (and reseeds).
-struct DeleteAll : Command {
-  std::vector<std::uint32_t> ids;
-  explicit DeleteAll(const GenState& s) : ids(s.present.begin(), s.present.end()) {}
+// Deletes every key, which empties the map and so reseeds its hash (with
+// iterators open, they keep walking arrays laid out under the old seed),
+// then puts `refill` fresh keys under the new seed.
+struct Reseed : Command {
+  std::size_t refill = *rc::gen::inRange<std::size_t>(0, 80);
   void checkPreconditions(const GenState& s) const override {
-    RC_PRE(std::vector<std::uint32_t>(s.present.begin(), s.present.end()) == ids);
+    RC_PRE(s.nans == 0 && !s.present.empty() && fits(s, s.present.size() + refill));
   }
   void apply(GenState& s) const override {
-    s.count -= ids.size();
+    spend(s, s.present.size() + refill);
     s.present.clear();
+    s.count = 0;
+    for (std::size_t i = 0; i < refill; ++i) note_put(s, s.fresh);
   }
-  void run(const GenState&, ProgramSut& sut) const override {
-    for (auto id : ids) key_op(sut, OpKind::kDel, id);
-    run_and_check(sut);
+  void run(const GenState& s, ProgramSut& sut) const override {
+    for (auto id : s.present) key_op(sut, OpKind::kDel, id);
+    for (std::size_t i = 0; i < refill; ++i) {
+      const std::uint32_t id = s.fresh + static_cast<std::uint32_t>(i);
+      put_op(sut, id, id & 0xffff);
+    }
+    written(sut);
   }
-  void show(std::ostream& os) const override { os << "DeleteAll(" << ids.size() << ")"; }
+  void show(std::ostream& os) const override { os << "Reseed(refill " << refill << ")"; }
 };
 
 struct Get : Command {
@@ -181,10 +247,12 @@ struct Get : Command {
     id = (!s.present.empty() && *rc::gen::inRange(0, 2) == 0) ? *rc::gen::elementOf(s.present)
                                                                : *rc::gen::inRange<std::uint32_t>(0, 64);
   }
+  void checkPreconditions(const GenState& s) const override { RC_PRE(fits(s, 2)); }
+  void apply(GenState& s) const override { spend(s, 2); }
   void run(const GenState&, ProgramSut& sut) const override {
     key_op(sut, OpKind::kGet, id);
     sut.program.ops.push_back(trace::Op{OpKind::kLen});
-    run_and_check(sut);
+    written(sut);
   }
   void show(std::ostream& os) const override { os << "Get(" << id << ")"; }
 };
@@ -193,97 +261,280 @@ struct Clear : Command {
   void apply(GenState& s) const override {
     s.present.clear();
     s.count = 0;
+    s.nans = 0;
+    spend(s, 1);
   }
   void run(const GenState&, ProgramSut& sut) const override {
     sut.program.ops.push_back(trace::Op{OpKind::kClear});
-    run_and_check(sut);
+    written(sut);
   }
   void show(std::ostream& os) const override { os << "Clear"; }
 };
 
 struct Reserve : Command {
   std::uint64_t n = *rc::gen::inRange<std::uint64_t>(0, 600);
+  void apply(GenState& s) const override {
+    s.peak = std::max<std::size_t>(s.peak, n);
+    spend(s, 1);
+  }
   void run(const GenState&, ProgramSut& sut) const override {
     trace::Op op{OpKind::kReserve};
     op.a = n;
     sut.program.ops.push_back(op);
-    run_and_check(sut);
+    written(sut);
   }
   void show(std::ostream& os) const override { os << "Reserve(" << n << ")"; }
 };
 
 struct ShrinkToFit : Command {
+  void apply(GenState& s) const override {
+    s.peak = s.count;
+    spend(s, 1);
+  }
   void run(const GenState&, ProgramSut& sut) const override {
     sut.program.ops.push_back(trace::Op{OpKind::kShrinkToFit});
-    run_and_check(sut);
+    written(sut);
   }
   void show(std::ostream& os) const override { os << "ShrinkToFit"; }
 };
 
+// Opens (or reopens) an iterator and takes its first step, which fixes
+// its start. Starts lean to the last buckets (~0 is the last bucket at
+// any B, ~0 - 1 the one before), so that the walk wraps; any of the eight
+// slot offsets.
 struct OpenIter : Command {
   int it = *rc::gen::inRange(0, kIters);
-  std::uint64_t start = *rc::gen::arbitrary<std::uint64_t>();
+  std::uint64_t start = *rc::gen::weightedOneOf<std::uint64_t>({
+      {3, rc::gen::just(~std::uint64_t{0})},
+      {2, rc::gen::just(~std::uint64_t{0} - 1)},
+      {1, rc::gen::just(std::uint64_t{0})},
+      {4, rc::gen::arbitrary<std::uint64_t>()},
+  });
   std::uint64_t offset = *rc::gen::inRange<std::uint64_t>(0, 8);
-  void apply(GenState& s) const override { s.declared[it] = true; }
+  void checkPreconditions(const GenState& s) const override { RC_PRE(fits(s, 2, 1)); }
+  void apply(GenState& s) const override {
+    s.open[it] = true;
+    spend(s, 2, 1);
+  }
   void run(const GenState&, ProgramSut& sut) const override {
     iter_op(sut, OpKind::kIter, it, start, offset);
     iter_op(sut, OpKind::kNext, it);  // initialise it now
-    run_and_check(sut);
+    sut.open[it] = true;
+    written(sut);
   }
   void show(std::ostream& os) const override { os << "OpenIter(i" << it << ", " << start << ", " << offset << ")"; }
 };
 
+// Puts fresh keys up to the one that starts the next doubling (by the
+// state's reckoning: a reserve, or a growth still under way, can put it
+// off), then opens an iterator at once: it starts mid-growth (its B is the
+// map's), so it walks the old buckets not yet evacuated through the
+// doubling filter, and evacuation sends NaN keys by their tophash's low
+// bit (with an iterator started, Go's rule for keys unequal to
+// themselves).
+struct OpenIterMidGrowth : OpenIter {
+  std::size_t n(const GenState& s) const { return next_threshold(s.peak) - s.count; }
+  void checkPreconditions(const GenState& s) const override {
+    const std::size_t k = n(s);
+    RC_PRE(k <= 400 && fits(s, k + 2, 1));
+  }
+  void apply(GenState& s) const override {
+    const std::size_t k = n(s);
+    for (std::size_t i = 0; i < k; ++i) note_put(s, s.fresh);
+    spend(s, k);
+    OpenIter::apply(s);
+  }
+  void run(const GenState& s, ProgramSut& sut) const override {
+    const std::size_t k = n(s);
+    for (std::size_t i = 0; i < k; ++i) put_op(sut, s.fresh + static_cast<std::uint32_t>(i), (s.fresh + i) & 0xffff);
+    OpenIter::run(s, sut);
+  }
+  void show(std::ostream& os) const override {
+    os << "OpenIterMidGrowth(i" << it << ", " << start << ", " << offset << ")";
+  }
+};
+
 struct StepIter : Command {
   int it = *rc::gen::inRange(0, kIters);
-  int steps = *rc::gen::inRange(1, 6);
-  void checkPreconditions(const GenState& s) const override { RC_PRE(s.declared[it]); }
+  int steps = *rc::gen::weightedOneOf<int>({{4, rc::gen::inRange(1, 9)}, {1, rc::gen::inRange(9, 41)}});
+  void checkPreconditions(const GenState& s) const override {
+    RC_PRE(s.open[it] && fits(s, steps, steps));
+  }
+  void apply(GenState& s) const override { spend(s, steps, steps); }
   void run(const GenState&, ProgramSut& sut) const override {
     for (int i = 0; i < steps; ++i) iter_op(sut, OpKind::kNext, it);
-    run_and_check(sut);
+    written(sut);
   }
   void show(std::ostream& os) const override { os << "StepIter(i" << it << " x" << steps << ")"; }
 };
 
+// Steps an iterator to its end: the oracle then checks that every key
+// present since its start came out exactly once.
+struct DrainIter : Command {
+  int it = *rc::gen::inRange(0, kIters);
+  void checkPreconditions(const GenState& s) const override {
+    RC_PRE(s.open[it] && fits(s, 1, s.count + 1));
+  }
+  void apply(GenState& s) const override {
+    s.open[it] = false;
+    spend(s, 1, s.count + 1);
+  }
+  void run(const GenState&, ProgramSut& sut) const override {
+    iter_op(sut, OpKind::kDrain, it);
+    sut.open[it] = false;
+    written(sut);
+  }
+  void show(std::ostream& os) const override { os << "DrainIter(i" << it << ")"; }
+};
+
 struct CloseIter : Command {
   int it = *rc::gen::inRange(0, kIters);
-  void checkPreconditions(const GenState& s) const override { RC_PRE(s.declared[it]); }
-  void apply(GenState& s) const override { s.declared[it] = false; }
+  void checkPreconditions(const GenState& s) const override { RC_PRE(s.open[it]); }
+  void apply(GenState& s) const override {
+    s.open[it] = false;
+    spend(s, 1);
+  }
   void run(const GenState&, ProgramSut& sut) const override {
     iter_op(sut, OpKind::kClose, it);
-    run_and_check(sut);
+    sut.open[it] = false;
+    written(sut);
   }
   void show(std::ostream& os) const override { os << "CloseIter(i" << it << ")"; }
 };
 
+// Rounds of one write and a few steps of an open iterator: the iterator
+// advances while a growth evacuates bucket by bucket (each write evacuates
+// one or two old buckets), and a growth started by these writes begins
+// under it.
+struct WriteAndStep : Command {
+  struct Write {
+    bool del;
+    std::uint32_t id;
+  };
+  int it = *rc::gen::inRange(0, kIters);
+  int per_round = *rc::gen::inRange(1, 4);
+  // Per round: 0-4 fresh put, 5 a NaN (double keys; else a fresh put), 6-8
+  // delete a present key, 9 overwrite one.
+  std::vector<std::uint8_t> kinds;
+  std::vector<std::size_t> picks;   // per round: which present key
+  WriteAndStep() {
+    const auto rounds = *rc::gen::inRange<std::size_t>(1, 25);
+    kinds = *rc::gen::container<std::vector<std::uint8_t>>(rounds, rc::gen::inRange<std::uint8_t>(0, 10));
+    picks = *rc::gen::container<std::vector<std::size_t>>(rounds, rc::gen::inRange<std::size_t>(0, 1u << 20));
+  }
+  std::vector<Write> plan(const GenState& s) const {
+    std::vector<std::uint32_t> keys(s.present.begin(), s.present.end());
+    std::uint32_t fresh = s.fresh;
+    std::vector<Write> out;
+    for (std::size_t r = 0; r < kinds.size(); ++r) {
+      if (kinds[r] == 5 && is_nan_id(s, kNaNId)) {
+        out.push_back({false, kNaNId});
+        continue;
+      }
+      if (kinds[r] < 6 || keys.empty()) {
+        keys.push_back(fresh);
+        out.push_back({false, fresh++});
+        continue;
+      }
+      const std::size_t i = picks[r] % keys.size();
+      out.push_back({kinds[r] < 9, keys[i]});
+      if (kinds[r] < 9) {
+        keys[i] = keys.back();
+        keys.pop_back();
+      }
+    }
+    return out;
+  }
+  std::size_t ops() const { return kinds.size() * (1 + per_round); }
+  std::size_t steps() const { return kinds.size() * per_round; }
+  void checkPreconditions(const GenState& s) const override { RC_PRE(s.open[it] && fits(s, ops(), steps())); }
+  void apply(GenState& s) const override {
+    for (const Write& w : plan(s)) {
+      if (w.del) {
+        note_del(s, w.id);
+      } else {
+        note_put(s, w.id);
+      }
+    }
+    spend(s, ops(), steps());
+  }
+  void run(const GenState& s, ProgramSut& sut) const override {
+    for (const Write& w : plan(s)) {
+      if (w.del) {
+        key_op(sut, OpKind::kDel, w.id);
+      } else {
+        put_op(sut, w.id, (w.id * 7) & 0xffff);
+      }
+      for (int i = 0; i < per_round; ++i) iter_op(sut, OpKind::kNext, it);
+    }
+    written(sut);
+  }
+  void show(std::ostream& os) const override {
+    os << "WriteAndStep(i" << it << ", " << kinds.size() << " rounds x" << per_round << ")";
+  }
+};
+
 }  // namespace
+
+void run_and_check(ProgramSut& sut) { execute(sut); }
 
 rc::Gen<std::shared_ptr<const Command>> command_gen(const GenState& s) {
   using rc::state::gen::execOneOfWithArgs;
+  const bool nan_keys = s.config.keys == trace::KeyType::kDouble;
+  const bool any = !s.present.empty();
+  const bool iterating = std::find(s.open.begin(), s.open.end(), true) != s.open.end();
+  // With few hash values, churn and reseeds (chains left behind in other
+  // buckets) are what lead to same-size growth.
+  const bool tiny = s.config.hashing == trace::HashMode::kTiny;
   return rc::gen::weightedOneOf<std::shared_ptr<const Command>>({
-      {30, execOneOfWithArgs<Put>()(s)},
-      {6, execOneOfWithArgs<FillToThreshold>()(s)},
-      {6, s.present.empty() ? execOneOfWithArgs<Put>()(s) : execOneOfWithArgs<Churn>()(s)},
-      {12, execOneOfWithArgs<Delete>()(s)},
-      {2, execOneOfWithArgs<DeleteAll>()(s)},
-      {8, execOneOfWithArgs<Get>()(s)},
+      {24, execOneOfWithArgs<Put>()(s)},
+      {nan_keys ? 8u : 0u, execOneOfWithArgs<PutNaN>()(s)},
+      {8, execOneOfWithArgs<FillTo>()(s)},
+      {!any ? 0u : tiny ? 10u : 5u, execOneOfWithArgs<Churn>()(s)},
+      {10, execOneOfWithArgs<Delete>()(s)},
+      {!any ? 0u : tiny ? 10u : 3u, execOneOfWithArgs<Reseed>()(s)},
+      {4, execOneOfWithArgs<Get>()(s)},
       {2, execOneOfWithArgs<Clear>()(s)},
       {2, execOneOfWithArgs<Reserve>()(s)},
       {2, execOneOfWithArgs<ShrinkToFit>()(s)},
-      {8, execOneOfWithArgs<OpenIter>()(s)},
-      {16, execOneOfWithArgs<StepIter>()(s)},
-      {3, execOneOfWithArgs<CloseIter>()(s)},
+      {iterating ? 6u : 12u, execOneOfWithArgs<OpenIter>()(s)},
+      {iterating ? 3u : 6u, execOneOfWithArgs<OpenIterMidGrowth>()(s)},
+      {iterating ? 10u : 0u, execOneOfWithArgs<StepIter>()(s)},
+      {iterating ? 4u : 0u, execOneOfWithArgs<DrainIter>()(s)},
+      {iterating ? 2u : 0u, execOneOfWithArgs<CloseIter>()(s)},
+      {iterating ? 14u : 0u, execOneOfWithArgs<WriteAndStep>()(s)},
   });
 }
 
-void check_machine(const trace::Config& config) {
+void check_machine(const trace::Config& config, const std::string& name) {
+  CaseClock clock(name);
   GenState initial;
   initial.config = config;
   ProgramSut sut;
   sut.program.config = config;
   rc::state::check(initial, sut, [](const GenState& s) { return command_gen(s); });
-  // The whole program once more, so the final checks (contents, a full
+  // Every iterator still open runs to its end, so the oracle's end checks
+  // (each key present throughout yielded exactly once) judge it; then the
+  // whole program once more, so the final checks (contents, a full
   // iteration, no leaks) run on what the last command left.
-  run_and_check(sut);
+  for (int it = 0; it < kIters; ++it) {
+    if (sut.open[it]) iter_op(sut, OpKind::kDrain, it);
+  }
+  const reference::Verdict v = execute(sut);
+  if (growth_work_applies(sut.program)) {
+    std::optional<std::string> failure;
+    {
+      Executing on_the_clock(sut.program);
+      failure = check_growth_work(sut.program);
+    }
+    if (failure) RC_FAIL("\n" + *failure);
+  }
+  const auto& st = v.stats;
+  RC_TAG(st.grew ? (st.same_size_grew ? "doubling and same-size growth" : "doubling") :
+                   (st.same_size_grew ? "same-size growth" : "no growth"),
+         st.iterated_while_growing ? "an iterator stepped mid-growth" :
+         st.iterator_saw_growth    ? "an iterator open as a growth began" :
+                                     "no iterator across a growth");
 }
 
 }  // namespace tophash::properties

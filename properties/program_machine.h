@@ -1,16 +1,34 @@
 // properties/program_machine.h: a RapidCheck state machine whose commands
-// write a trace Program op by op. Each command's run() appends its op and
-// runs the whole program so far through the lockstep executor
+// write a trace Program. The program runs through the lockstep executor
 // (reference/executor.h: BucketMap against the std::unordered_map model,
-// the iteration oracle, the invariants), so a failing case shrinks to the
+// the iteration oracle, the invariants): whenever it has doubled in length
+// since its last run, and once at the end, after every iterator still open
+// has been drained (so the oracle's end-of-iteration checks, every key
+// yielded exactly once, run on every iterator), followed for u64 keys by
+// the growth-work check (growth_work.h). A failing case shrinks to the
 // fewest commands and prints as a trace bucketmap-replay runs.
 //
 // The RapidCheck model (GenState) is not the oracle (the executor has
 // that); it is what generation needs: which keys are present, how full the
-// map is, which iterators are open, so that choices lean toward the states
-// where maps break: counts at the growth threshold, colliding keys, churn
-// with fresh keys, several iterators open across growth, delete-to-empty
-// and clear.
+// map is, which iterators are open, how much of the budget is spent, so
+// that choices lean toward the states where maps break: counts at the
+// growth thresholds, colliding keys and long chains, churn with fresh
+// keys, iterators held open across doubling and same-size growth and
+// stepped between the writes that evacuate, iterators started mid-growth
+// at the last buckets with every slot offset, NaN keys evacuated while an
+// iterator filters them, maps emptied (and reseeded) under an open
+// iterator and filled again.
+//
+// Commands that name keys by what the state holds (delete present keys,
+// fill to a threshold) work them out from the state they run on, so a
+// shrunk sequence keeps their meaning; each command's preconditions say
+// what it needs of that state.
+//
+// Budgets keep a case small and quick: at most kMaxOps ops and kMaxSteps
+// iterator steps per program (single-op commands are bounded by the
+// command count), a drain fails after a few times as many steps as the
+// program has puts, and a case that takes longer than its wall-clock
+// budget (watchdog.h) ends the run with the program printed.
 #pragma once
 
 #include <rapidcheck.h>
@@ -21,41 +39,48 @@
 #include <set>
 #include <string>
 
-#include "decode.h"
 #include "executor.h"
 #include "trace.h"
 
 namespace tophash::properties {
 
 inline constexpr int kIters = 3;
+inline constexpr std::size_t kMaxOps = 6000;
+inline constexpr std::size_t kMaxSteps = 2500;
 
 struct GenState {
   trace::Config config;
   std::set<std::uint32_t> present;  // key ids present (what a delete can find)
   std::size_t count = 0;            // entries, NaN keys included
-  std::size_t peak = 0;             // the most entries so far: B never shrinks below it
+  std::size_t nans = 0;             // NaN entries (no delete finds them)
+  std::size_t peak = 0;             // sizes the map's B: the most entries (or a reserve) since the last shrink
   std::uint32_t fresh = 1000;       // next never-used key id
-  std::array<bool, kIters> declared{};
+  std::array<bool, kIters> open{};  // iterator declared and not drained or closed
+  std::size_t ops = 0;              // ops written
+  std::size_t steps = 0;            // iterator steps written
 };
 
 // The system: the program written so far.
 struct ProgramSut {
   trace::Program program;
-  std::size_t executed_ops = 0;
+  std::size_t executed_ops = 0;     // length at the last run
+  std::array<bool, kIters> open{};  // iterators to drain at the end
 };
 
 using Command = rc::state::Command<GenState, ProgramSut>;
 
-// Smallest count that makes the map with `peak` entries double next.
+// Smallest count that makes a map sized for `peak` entries double next.
 std::size_t next_threshold(std::size_t peak);
 
-// Runs sut.program and fails the property with a readable counterexample.
+// Runs sut.program now and fails the property with a readable
+// counterexample.
 void run_and_check(ProgramSut& sut);
 
 // The command generator for a state.
 rc::Gen<std::shared_ptr<const Command>> command_gen(const GenState& s);
 
 // A property: a random command sequence from `config` holds every check.
-void check_machine(const trace::Config& config);
+// `name` says which property, for the watchdog's report.
+void check_machine(const trace::Config& config, const std::string& name);
 
 }  // namespace tophash::properties
