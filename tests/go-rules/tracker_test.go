@@ -33,6 +33,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"runtime/debug"
 	"unsafe"
 )
 
@@ -101,7 +102,14 @@ func (s *liveSet[K]) remove(id uint64) {
 	delete(s.e, id)
 }
 
-type violation struct{ rule, msg string }
+// violation is one broken rule; a repeat of a key (not a NaN entry)
+// outside the windows also names the key and how often it came out (the
+// tests of behaviours outside the oracle's windows pick theirs out).
+type violation struct {
+	rule, msg string
+	id        uint64
+	yields    int // 2 or more: a repeat of key id
+}
 
 // counts are summed over the trials of a test.
 type counts struct {
@@ -218,9 +226,12 @@ func (t *tracker[K]) event(f string, a ...any) {
 		fmt.Sprintf(f, a...), h.B, h.flags, h.count, h.noverflow, h.hash0, h.growing(), h.nevacuate))
 }
 
-func (t *tracker[K]) fail(rule, f string, a ...any) {
+func (t *tracker[K]) fail(rule, f string, a ...any) { t.failRepeat(0, 0, rule, f, a...) }
+
+// failRepeat: key id was yielded n times with no delete in between.
+func (t *tracker[K]) failRepeat(id uint64, n int, rule, f string, a ...any) {
 	t.event("VIOLATION "+rule+": "+f, a...)
-	t.viol = append(t.viol, violation{rule, fmt.Sprintf(f, a...)})
+	t.viol = append(t.viol, violation{rule, fmt.Sprintf(f, a...), id, n})
 }
 
 // stalePath: mapiternext takes its growth path (h.growing() && it.B ==
@@ -338,8 +349,20 @@ func (t *tracker[K]) observe() {
 	}
 }
 
+// Go 1.19 can free a bucket a loop is still to read: an overflow bucket
+// is kept alive only by the map's list of them (the bucket that points at
+// it has no pointers for the collector), a growth's end or a clear drops a
+// list, and a loop holds only the lists the map had when it started. A
+// loop standing in a chain of a later array that goes on after the body
+// ended that array's growth follows the chain into memory the collector
+// may have freed and reused (a fault in mapiternext, or "found pointer to
+// free object"). That is a memory-safety bug, not an iteration rule: the
+// collector is off while a loop is open (README.md).
+var gcPercent int
+
 // begin is called right before `for k, v := range m`.
 func (t *tracker[K]) begin() {
+	gcPercent = debug.SetGCPercent(-1)
 	t.open = true
 	t.must = map[uint64]bool{}
 	for _, id := range t.model.ids {
@@ -386,7 +409,12 @@ func (t *tracker[K]) second(rule, what string, nan, stale bool, k K) {
 	case t.clearOwn && (nan || bucket0):
 		t.c.clearDouble++
 	default:
-		t.fail(rule, "%s was yielded twice with no delete in between, outside every window "+
+		n := 0
+		if !nan {
+			n = 2
+		}
+		id, _ := identity(k)
+		t.failRepeat(id, n, rule, "%s was yielded twice with no delete in between, outside every window "+
 			"(growths since the start %d, reseeded %v, after a growth %v, stale path %v; "+
 			"started mid-growth %v, mid-doubling %v; clear of its own array at B>=4 %v, bucket 0 %v)",
 			what, t.growths, t.reseeded, t.reseedGrown, stale, t.midGrowth, t.midDoubling, t.clearOwn, bucket0)
@@ -469,7 +497,7 @@ func (t *tracker[K]) yield(k K, v uint64) {
 	case n == 2:
 		t.second("R3", "key "+showKey(k), false, t.stale[id], k)
 	case n > 2:
-		t.fail("R7", "key %s was yielded %d times with no delete in between", showKey(k), n)
+		t.failRepeat(id, n, "R7", "key %s was yielded %d times with no delete in between", showKey(k), n)
 	}
 }
 
@@ -501,4 +529,5 @@ func (t *tracker[K]) end() {
 	}
 	t.open = false
 	t.c.trials++
+	debug.SetGCPercent(gcPercent)
 }
