@@ -2,8 +2,8 @@ package gorules
 
 // Three more ways in which Go 1.19 breaks the rules as first stated. Each
 // test shows that it happens; the tracker accepts it only inside the
-// conditions its mechanism needs (tracker_test.go), so the random programs
-// of the other tests check that it never happens outside them.
+// oracle's window for it (tracker_test.go), so the random programs of the
+// other tests check that it never happens outside them.
 //
 // R9, the old-bucket filter dropped (an exception to R3 and R5). A loop
 // that starts while the map is doubling reads an unevacuated old bucket
@@ -22,7 +22,9 @@ package gorules
 // included. A loop that was inside the last preallocated bucket follows
 // the mark after the clear into bucket 0 and yields what is there, then
 // yields it again when it reaches bucket 0: keys put after the clear,
-// never deleted, come out twice.
+// never deleted, come out twice. They are in bucket 0, as the oracle's
+// window wants, unless a growth and a new seed follow the clear
+// (TestRule10OutsideBucket0AfterGrowthAndReseed).
 //
 // R11, the old-bucket filter turned on (an exception to R5). A loop that
 // reads an old bucket during a same-size growth keeps checkBucket for the
