@@ -7,6 +7,7 @@ package gorules
 import (
 	"math"
 	"math/rand"
+	"unsafe"
 )
 
 type lab[K comparable] struct {
@@ -93,6 +94,50 @@ func (l *lab[K]) keyIn(b uintptr) K {
 			return k
 		}
 	}
+}
+
+// keyMasked is a key not in the map whose hash under the current seed,
+// masked with mask, is b (to steer keys into buckets of a B other than the
+// map's, e.g. the B a loop started with).
+func (l *lab[K]) keyMasked(mask, b uintptr) K {
+	for {
+		if k := l.fresh(); hashOf(l.mt, k, l.h.hash0)&mask == b {
+			return k
+		}
+	}
+}
+
+// reseedUntil puts k (not in the map, which must be empty) and, while ok
+// says no to where it lands, deletes it again (the map empties: a new
+// seed) and puts it again, at most tries times. It reports whether k is
+// in the map where ok wants it.
+func (l *lab[K]) reseedUntil(k K, tries int, ok func(hash uintptr) bool) bool {
+	for i := 0; ; i++ {
+		l.put(k)
+		if ok(hashOf(l.mt, k, l.h.hash0)) {
+			return true
+		}
+		if i == tries || l.tr.model.len() != 1 {
+			return false
+		}
+		l.del(k)
+	}
+}
+
+// chain is the keys of the live and evacuated slots of bucket i of array
+// and of its overflow buckets, bucket by bucket (the runtime's order).
+func chain(array unsafe.Pointer, i uintptr) [][]uint64 {
+	var out [][]uint64
+	for b := bucketAt(array, i); b != nil; b = (*bmapView)(b.overflow) {
+		var keys []uint64
+		for s := 0; s < bucketCnt; s++ {
+			if top := b.tophash[s]; top >= minTopHash || top == evacuatedX || top == evacuatedY {
+				keys = append(keys, b.keys[s])
+			}
+		}
+		out = append(out, keys)
+	}
+	return out
 }
 
 // randomLive is a random non-NaN key of the map (the map must hold one).

@@ -6,25 +6,34 @@ package gorules
 //
 // Where Go 1.19 may break a rule, the tracker accepts the break only
 // inside the conditions the mechanism needs (its window) and counts it;
-// outside them it is a violation:
+// outside them it is a violation. The windows are those of the iteration
+// oracle (reference/iter_oracle.h), condition for condition, tried in the
+// oracle's order; "a step" is a call of mapiternext (a yield, or the end):
 //   R6  clear:        an entry removed by a clear while the loop was open
 //                     (yielded although gone, with its old value, again);
-//   R7  stale array:  since the loop started, a growth, a new seed, another
-//                     growth, and no doubling (a key yielded twice);
+//   R7  stale array:  two growths begun since the loop started, a new seed
+//                     after the first of them began, and one of the key's
+//                     two yields made on the stale path (the map growing
+//                     at the loop's B);
 //   R9  filter off:   the loop started while the map was doubling and a
-//                     same-size growth has started since (a key or a NaN
+//                     same-size growth has begun since (a key or a NaN
 //                     entry yielded twice);
-//   R10 clear, B>=4:  a clear while the loop was open, of a map with
-//                     preallocated overflow buckets (a key put after the
-//                     clear, or a NaN entry, yielded twice);
-//   R11 filter on:    a same-size growth under way while the loop was open
-//                     has ended since (a NaN entry present from start to
-//                     end never yielded).
+//   R12 old bucket:   the loop started while the map was growing and the
+//                     map has had a new seed since (a key yielded twice);
+//   R10 clear, B>=4:  a clear of the loop's own array (no growth begun
+//                     since the loop started) at B >= 4, and the key in
+//                     bucket 0 (its hash under the current seed, masked
+//                     with the loop's B); a NaN entry needs only the clear;
+//   R11 filter on:    a step while a same-size growth at the loop's B was
+//                     under way, and a later step (or the end) with that
+//                     growth over (a NaN entry present from start to end
+//                     never yielded).
 
 import (
 	"fmt"
 	"math"
 	"os"
+	"runtime/debug"
 	"unsafe"
 )
 
@@ -93,7 +102,14 @@ func (s *liveSet[K]) remove(id uint64) {
 	delete(s.e, id)
 }
 
-type violation struct{ rule, msg string }
+// violation is one broken rule; a repeat of a key (not a NaN entry)
+// outside the windows also names the key and how often it came out (the
+// tests of behaviours outside the oracle's windows pick theirs out).
+type violation struct {
+	rule, msg string
+	id        uint64
+	yields    int // 2 or more: a repeat of key id
+}
 
 // counts are summed over the trials of a test.
 type counts struct {
@@ -108,6 +124,7 @@ type counts struct {
 	clearedYields       int // yields of entries a clear removed while the loop was open (R6)
 	staleDouble         int // second yields in the R7 window
 	filterDouble        int // ... in the R9 window
+	oldBucketDouble     int // ... in the R12 window
 	clearDouble         int // ... in the R10 window
 	nanDouble           int // second yields of NaN entries (in the R9 or R10 window)
 	nanMissed           int // NaN entries present throughout but not yielded, in the R11 window
@@ -133,6 +150,7 @@ func (c *counts) add(d counts) {
 	c.clearedYields += d.clearedYields
 	c.staleDouble += d.staleDouble
 	c.filterDouble += d.filterDouble
+	c.oldBucketDouble += d.oldBucketDouble
 	c.clearDouble += d.clearDouble
 	c.nanDouble += d.nanDouble
 	c.nanMissed += d.nanMissed
@@ -146,22 +164,13 @@ func (c *counts) add(d counts) {
 func (c counts) String() string {
 	return fmt.Sprintf("trials %d, yields %d; during loops: growths %d (doublings %d), reseeds %d, clears %d; "+
 		"keys deleted before reached %d, value changes %d (+0/-0 %d; yields of +0 %d, of -0 %d), "+
-		"NaN entries at start %d, NaN yields %d, cleared-entry yields %d, double yields R7 %d R9 %d R10 %d, "+
+		"NaN entries at start %d, NaN yields %d, cleared-entry yields %d, double yields R7 %d R9 %d R12 %d R10 %d, "+
 		"NaN entries yielded twice %d, NaN entries missed R11 %d, most yields between deletions %d, added keys yielded %d / not %d",
 		c.trials, c.yields, c.growths, c.doublings, c.reseeds, c.clears,
 		c.deletedUnreached, c.valueChanges, c.signChanges, c.zeroYields[0], c.zeroYields[1],
-		c.nanStart, c.nanYields, c.clearedYields, c.staleDouble, c.filterDouble, c.clearDouble,
+		c.nanStart, c.nanYields, c.clearedYields, c.staleDouble, c.filterDouble, c.oldBucketDouble, c.clearDouble,
 		c.nanDouble, c.nanMissed, c.maxLife, c.addedYielded, c.addedMissed)
 }
-
-// R7 phases: since the loop started, a growth (1), then a new seed (2),
-// then another growth (3: the window).
-const (
-	phaseNone = iota
-	phaseGrown
-	phaseReseeded
-	phaseWindow
-)
 
 // traceEvents makes trackers log every event (GO_RULES_TRACE=1); the first
 // failing program's log is printed with its violations.
@@ -169,6 +178,7 @@ var traceEvents = os.Getenv("GO_RULES_TRACE") != ""
 
 type tracker[K comparable] struct {
 	h     *hmapView
+	mt    *maptypeView
 	model liveSet[K]
 	nans  map[uint64]bool // values of the NaN entries (each NaN put is a new entry; values are unique)
 
@@ -177,6 +187,7 @@ type tracker[K comparable] struct {
 	nanMust    map[uint64]bool // NaN entries present since the start, not yet yielded (R5)
 	nanCount   map[uint64]int  // yields of each NaN entry
 	life       map[uint64]int  // yields since the key was last added
+	stale      map[uint64]bool // ... one of them on the stale path (R7)
 	deleted    map[uint64]bool // deleted while the loop was open
 	added      map[uint64]bool // added while the loop was open
 	cleared    map[uint64]bool // removed by a clear while the loop was open (R6)
@@ -186,13 +197,16 @@ type tracker[K comparable] struct {
 	lastBuckets unsafe.Pointer
 	lastB       uint8
 	lastHash0   uint32
-	phase       int  // R7
-	doubled     bool // R7: a doubling closes the window
-	midDoubling bool // R9: the loop started while the map was doubling
-	filterOff   bool // R9 window
-	clearB4     bool // R10 window
-	sameSeen    bool // R11: a same-size growth was under way while the loop was open
-	filterOn    bool // R11 window: ... and has ended since
+	itB         uint8 // the map's B when the loop started (it.B)
+	growths     int   // growths begun since the loop started
+	reseeded    bool  // a new seed since the loop started (R12)
+	reseedGrown bool  // ... after the first of those growths began (R7)
+	midDoubling bool  // R9: the loop started while the map was doubling
+	midGrowth   bool  // R12: the loop started while the map was growing
+	filterOff   bool  // R9 window
+	clearOwn    bool  // R10 window (the key's bucket aside)
+	sameEpoch   int   // R11: growths when a step last saw a same-size growth at itB; -1: never
+	filterOn    bool  // R11 window
 
 	viol []violation
 	c    counts
@@ -200,7 +214,7 @@ type tracker[K comparable] struct {
 }
 
 func newTracker[K comparable](h *hmapView) *tracker[K] {
-	return &tracker[K]{h: h, model: newLiveSet[K](), nans: map[uint64]bool{}}
+	return &tracker[K]{h: h, mt: mapTypeOf[K](), model: newLiveSet[K](), nans: map[uint64]bool{}}
 }
 
 func (t *tracker[K]) event(f string, a ...any) {
@@ -212,12 +226,31 @@ func (t *tracker[K]) event(f string, a ...any) {
 		fmt.Sprintf(f, a...), h.B, h.flags, h.count, h.noverflow, h.hash0, h.growing(), h.nevacuate))
 }
 
-func (t *tracker[K]) fail(rule, f string, a ...any) {
+func (t *tracker[K]) fail(rule, f string, a ...any) { t.failRepeat(0, 0, rule, f, a...) }
+
+// failRepeat: key id was yielded n times with no delete in between.
+func (t *tracker[K]) failRepeat(id uint64, n int, rule, f string, a ...any) {
 	t.event("VIOLATION "+rule+": "+f, a...)
-	t.viol = append(t.viol, violation{rule, fmt.Sprintf(f, a...)})
+	t.viol = append(t.viol, violation{rule, fmt.Sprintf(f, a...), id, n})
 }
 
-func (t *tracker[K]) staleWindow() bool { return t.phase == phaseWindow && !t.doubled }
+// stalePath: mapiternext takes its growth path (h.growing() && it.B ==
+// h.B) with two growths begun since the loop started (R7).
+func (t *tracker[K]) stalePath() bool {
+	return t.growths >= 2 && t.h.growing() && t.h.B == t.itB
+}
+
+// step is called at every call of mapiternext, with the map as that call
+// sees it (R11).
+func (t *tracker[K]) step() {
+	h := t.h
+	if t.sameEpoch >= 0 && (!h.growing() || t.growths != t.sameEpoch) {
+		t.filterOn = true
+	}
+	if h.growing() && h.sameSizeGrow() && h.B == t.itB {
+		t.sameEpoch = t.growths
+	}
+}
 
 // put records m[k] = v.
 func (t *tracker[K]) put(k K, v uint64) {
@@ -236,6 +269,7 @@ func (t *tracker[K]) put(k K, v uint64) {
 	} else if t.open {
 		t.added[id] = true
 		delete(t.life, id)
+		delete(t.stale, id)
 	}
 	t.model.set(id, entry[K]{k, v})
 }
@@ -256,6 +290,7 @@ func (t *tracker[K]) del(k K) {
 		}
 		delete(t.must, id)
 		delete(t.life, id)
+		delete(t.stale, id)
 		t.deleted[id] = true
 	}
 }
@@ -275,8 +310,9 @@ func (t *tracker[K]) clear() {
 		t.must = map[uint64]bool{}
 		t.nanMust = map[uint64]bool{}
 		t.life = map[uint64]int{}
-		if t.h.B >= 4 {
-			t.clearB4 = true
+		t.stale = map[uint64]bool{}
+		if t.h.B >= 4 && t.growths == 0 {
+			t.clearOwn = true // mapclear resets the loop's own array
 		}
 	}
 	t.model = newLiveSet[K]()
@@ -295,35 +331,38 @@ func (t *tracker[K]) observe() {
 	}
 	if h.buckets != t.lastBuckets {
 		t.c.growths++
-		doubling := h.B != t.lastB
-		if doubling {
+		t.growths++
+		if h.B != t.lastB {
 			t.c.doublings++
-			t.doubled = true
-		} else {
-			t.sameSeen = true
-			if t.midDoubling {
-				t.filterOff = true
-			}
-		}
-		if t.phase == phaseNone || t.phase == phaseReseeded {
-			t.phase++
+		} else if t.midDoubling {
+			t.filterOff = true
 		}
 		t.lastBuckets, t.lastB = h.buckets, h.B
 	}
-	if t.sameSeen && !(h.growing() && h.sameSizeGrow()) {
-		t.filterOn = true
-	}
 	if h.hash0 != t.lastHash0 {
 		t.c.reseeds++
-		if t.phase == phaseGrown {
-			t.phase = phaseReseeded
+		t.reseeded = true
+		if t.growths >= 1 {
+			t.reseedGrown = true
 		}
 		t.lastHash0 = h.hash0
 	}
 }
 
+// Go 1.19 can free a bucket a loop is still to read: an overflow bucket
+// is kept alive only by the map's list of them (the bucket that points at
+// it has no pointers for the collector), a growth's end or a clear drops a
+// list, and a loop holds only the lists the map had when it started. A
+// loop standing in a chain of a later array that goes on after the body
+// ended that array's growth follows the chain into memory the collector
+// may have freed and reused (a fault in mapiternext, or "found pointer to
+// free object"). That is a memory-safety bug, not an iteration rule: the
+// collector is off while a loop is open (README.md).
+var gcPercent int
+
 // begin is called right before `for k, v := range m`.
 func (t *tracker[K]) begin() {
+	gcPercent = debug.SetGCPercent(-1)
 	t.open = true
 	t.must = map[uint64]bool{}
 	for _, id := range t.model.ids {
@@ -336,6 +375,7 @@ func (t *tracker[K]) begin() {
 	t.c.nanStart += len(t.nans)
 	t.nanCount = map[uint64]int{}
 	t.life = map[uint64]int{}
+	t.stale = map[uint64]bool{}
 	t.deleted = map[uint64]bool{}
 	t.added = map[uint64]bool{}
 	t.cleared = map[uint64]bool{}
@@ -343,33 +383,48 @@ func (t *tracker[K]) begin() {
 	t.clearedNaN = map[uint64]bool{}
 	h := t.h
 	t.lastBuckets, t.lastB, t.lastHash0 = h.buckets, h.B, h.hash0
-	t.phase, t.doubled = phaseNone, false
+	t.itB, t.growths, t.reseeded, t.reseedGrown = h.B, 0, false, false
 	t.midDoubling = h.growing() && !h.sameSizeGrow()
-	t.sameSeen = h.growing() && h.sameSizeGrow()
-	t.filterOff, t.clearB4, t.filterOn = false, false, false
+	t.midGrowth = h.growing()
+	t.filterOff, t.clearOwn, t.filterOn, t.sameEpoch = false, false, false, -1
 	t.event("begin")
 }
 
 // second classifies a second yield with no delete in between: in which
-// window it is accepted, or which rule it breaks.
-func (t *tracker[K]) second(rule, what string) {
+// window it is accepted (the oracle's order), or which rule it breaks.
+// For a key (not a NaN entry), stale says whether one of its two yields
+// took the stale path, and k is the key.
+func (t *tracker[K]) second(rule, what string, nan, stale bool, k K) {
+	bucket0 := false
+	if !nan {
+		bucket0 = hashOf(t.mt, k, t.h.hash0)&(1<<t.itB-1) == 0
+	}
 	switch {
-	case rule == "R3" && t.staleWindow():
+	case !nan && t.reseedGrown && stale:
 		t.c.staleDouble++
 	case t.filterOff:
 		t.c.filterDouble++
-	case t.clearB4:
+	case !nan && t.midGrowth && t.reseeded:
+		t.c.oldBucketDouble++
+	case t.clearOwn && (nan || bucket0):
 		t.c.clearDouble++
 	default:
-		t.fail(rule, "%s was yielded twice with no delete in between, outside every window "+
-			"(R7 phase %d, doubled %v; started mid-doubling %v; clear at B>=4 %v)",
-			what, t.phase, t.doubled, t.midDoubling, t.clearB4)
+		n := 0
+		if !nan {
+			n = 2
+		}
+		id, _ := identity(k)
+		t.failRepeat(id, n, rule, "%s was yielded twice with no delete in between, outside every window "+
+			"(growths since the start %d, reseeded %v, after a growth %v, stale path %v; "+
+			"started mid-growth %v, mid-doubling %v; clear of its own array at B>=4 %v, bucket 0 %v)",
+			what, t.growths, t.reseeded, t.reseedGrown, stale, t.midGrowth, t.midDoubling, t.clearOwn, bucket0)
 	}
 }
 
 // yield checks one (k, v) the loop produced, before the body writes.
 func (t *tracker[K]) yield(k K, v uint64) {
 	t.c.yields++
+	t.step()
 	id, nan := identity(k)
 	if nan {
 		t.event("yield NaN=%d", v)
@@ -386,10 +441,10 @@ func (t *tracker[K]) yield(k K, v uint64) {
 		delete(t.nanMust, v)
 		switch n := t.nanCount[v]; {
 		case n == 2:
-			if t.filterOff || t.clearB4 {
+			if t.filterOff || t.clearOwn {
 				t.c.nanDouble++
 			}
-			t.second("R5", fmt.Sprintf("a NaN entry (value %d)", v))
+			t.second("R5", fmt.Sprintf("a NaN entry (value %d)", v), true, false, k)
 		case n > 2:
 			t.fail("R5", "a NaN entry (value %d) was yielded %d times", v, n)
 		}
@@ -431,20 +486,24 @@ func (t *tracker[K]) yield(k K, v uint64) {
 	}
 	delete(t.must, id)
 	t.life[id]++
+	if t.stalePath() {
+		t.stale[id] = true
+	}
 	n := t.life[id]
 	if n > t.c.maxLife {
 		t.c.maxLife = n
 	}
 	switch {
 	case n == 2:
-		t.second("R3", "key "+showKey(k))
+		t.second("R3", "key "+showKey(k), false, t.stale[id], k)
 	case n > 2:
-		t.fail("R7", "key %s was yielded %d times with no delete in between", showKey(k), n)
+		t.failRepeat(id, n, "R7", "key %s was yielded %d times with no delete in between", showKey(k), n)
 	}
 }
 
 // end is called after the loop.
 func (t *tracker[K]) end() {
+	t.step()
 	t.event("end")
 	for _, id := range t.model.ids {
 		if t.must[id] {
@@ -470,4 +529,5 @@ func (t *tracker[K]) end() {
 	}
 	t.open = false
 	t.c.trials++
+	debug.SetGCPercent(gcPercent)
 }
