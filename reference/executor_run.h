@@ -490,8 +490,7 @@ class Run {
     switch (s.oracle->yield(Ops::identity(key), key, value, value_ok, nan, phase(m), hash, model_, fmt_)) {
       case IterOracle::Deviation::kNone: break;
       case IterOracle::Deviation::kGo59411: ++v_.stats.go59411; break;
-      case IterOracle::Deviation::kStaleArray:
-      case IterOracle::Deviation::kOldBucket: ++v_.stats.go_stale_array; break;
+      case IterOracle::Deviation::kStaleCopy: ++v_.stats.go_stale_array; break;
       case IterOracle::Deviation::kFilterDropped: ++v_.stats.go_filter; break;
       case IterOracle::Deviation::kClearMark: ++v_.stats.go_clear_mark; break;
     }

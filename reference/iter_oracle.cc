@@ -12,7 +12,7 @@ auto key_text(const IterOracle::Format& fmt, std::uint64_t id) {
 void IterOracle::reset() {
   started_ = ended_ = cleared_nan_ = false;
   B_ = growths_ = 0;
-  reseeded_after_growth_ = rebuilt_ = stale_seen_ = r9_ = r10_ = r11_ = started_doubling_ = started_growing_ = reseeded_ = false;
+  reseeded_after_growth_ = rebuilt_ = stale_seen_ = r10_reseeded_ = r9_ = r10_ = r11_ = started_doubling_ = started_growing_ = reseeded_ = false;
   same_size_epoch_ = -1;
   nan_skipped_ = 0;
   reset_keeping_capacity(must_);
@@ -56,11 +56,11 @@ void IterOracle::on_step(MapPhase now) {
 
 void IterOracle::on_clear(const Model& m, MapPhase now) {
   if (!open()) return;
+  on_reseed();  // mapclear reseeds
   // R10: the clear resets the iterator's own array, the mark included.
   if (now.B >= 4 && growths_ == 0 && !rebuilt_) r10_ = true;
   for (const auto& [id, e] : m.entries()) cleared_.insert(id);
   if (!m.nan_values().empty()) cleared_nan_ = true;
-  on_reseed();  // mapclear reseeds
   must_.clear();
   yielded_.clear();
   nan_must_.clear();
@@ -76,6 +76,7 @@ void IterOracle::on_growth_start(bool same_size) {
 void IterOracle::on_reseed() {
   if (!open()) return;
   reseeded_ = true;
+  if (r10_) r10_reseeded_ = true;
   if (growths_ >= 1) reseeded_after_growth_ = true;
 }
 
@@ -95,8 +96,8 @@ IterOracle::Deviation IterOracle::yield(std::uint64_t id, std::uint64_t key, std
   }
   if (stale_path(now)) stale_seen_ = true;
   Deviation d = Deviation::kNone;
-  auto [it, first] = yielded_.try_emplace(id, 0);
-  if (!first) d = yielded_again(id, it->second, hash, fmt);
+  const std::size_t times = ++yielded_[id];
+  if (times > 1) d = yielded_again(id, times, hash, fmt);
   must_.erase(id);  // R1
   const ModelEntry* e = m.get(id, false);
   if (const Mismatch x = compare(e, key, value, value_ok); x != Mismatch::kNone) {  // R2, R4
@@ -108,23 +109,23 @@ IterOracle::Deviation IterOracle::yield(std::uint64_t id, std::uint64_t key, std
   return d;
 }
 
-IterOracle::Deviation IterOracle::yielded_again(std::uint64_t id, std::size_t& marks, std::uint64_t hash,
+IterOracle::Deviation IterOracle::yielded_again(std::uint64_t id, std::size_t times, std::uint64_t hash,
                                                 const Format& fmt) {
   if (cleared_.count(id)) return Deviation::kGo59411;  // R6
-  if ((marks & kTwice) != 0) fail_yielded_three_times(id, fmt);
   Deviation d = Deviation::kNone;
-  if (reseeded_after_growth_ && stale_seen_) {
-    d = Deviation::kStaleArray;  // R7
+  std::size_t most = 2;
+  if ((started_growing_ && reseeded_) || (stale_seen_ && reseeded_after_growth_)) {
+    // R7, R12: one copy of the entry in each array it can find one in.
+    d = Deviation::kStaleCopy;
+    most = max_stale_copy_yields();
   } else if (r9_) {
     d = Deviation::kFilterDropped;
-  } else if (started_growing_ && reseeded_) {
-    d = Deviation::kOldBucket;  // R12
-  } else if (r10_ && (hash & ((std::uint64_t{1} << B_) - 1)) == 0) {
-    d = Deviation::kClearMark;  // R10: bucket 0, where the mark leads
+  } else if (r10_ && (r10_reseeded_ || (hash & ((std::uint64_t{1} << B_) - 1)) == 0)) {
+    d = Deviation::kClearMark;  // bucket 0, where the mark leads (under the clear's seed)
   } else {
     fail_yielded_twice(id, fmt);  // R3
   }
-  marks |= kTwice;
+  if (times > most) fail_yielded_too_often(id, times, most, fmt);
   return d;
 }
 
@@ -166,10 +167,10 @@ void IterOracle::fail_yielded_twice(std::uint64_t id, const Format& fmt) {
   fail_with("iteration: yielded twice", "key ", key_text(fmt, id), " was yielded twice without being deleted in between");
 }
 
-void IterOracle::fail_yielded_three_times(std::uint64_t id, const Format& fmt) {
-  fail_with("iteration: yielded twice", "key ", key_text(fmt, id),
-            " was yielded three times without being deleted in between (Go's stale array can repeat an entry once, "
-            "never twice)");
+void IterOracle::fail_yielded_too_often(std::uint64_t id, std::size_t times, std::size_t most, const Format& fmt) {
+  fail_with("iteration: yielded twice", "key ", key_text(fmt, id), " was yielded ", times,
+            " times without being deleted in between; Go 1.19 can repeat it at most ", most,
+            " times here (one copy in each array this iterator can read)");
 }
 
 void IterOracle::fail_never_yielded(std::uint64_t id, std::size_t more, const Format& fmt) {
