@@ -6,17 +6,22 @@
 // clears in a few states chosen to be on the edge of something.
 //
 // What "small" must mean for this map: nothing interesting happens below
-// nine keys (B = 0 holds eight, and a growth from one or two old buckets
-// finishes inside the put that starts it), so a search from the empty
-// map never reaches a growth in progress. Each scenario therefore starts
-// from a fixed prefix that puts the map on an edge (just below a doubling
-// from B = 2, four old buckets; in the middle of that doubling; just below
-// or in the middle of a same-size growth; emptied and reseeded under an
-// open iterator; NaN keys in a doubling), with pinned hashes that place
-// three alphabet keys exactly (two in one old bucket, bound for its X and
-// its Y half, one in another). The alphabet: put and delete of those keys,
-// a step of iterator i0, reopening i0 at the instance's start bucket and
-// offset, clear. A scenario has instances, one per iterator start and
+// nine keys (B = 0 holds eight), and a growth ends after at most as many
+// writes as it has old buckets (each write evacuates its key's old bucket
+// and the one at the mark): from one or two old buckets it ends inside
+// the put that starts it, from four within a write or two. A search from
+// the empty map with a few keys never sees a growth at all. Each scenario therefore starts from a fixed prefix that puts the
+// map on an edge: just below a doubling from B = 3 (eight old buckets) or
+// in the middle of it; just below or in the middle of a same-size growth
+// at B = 3; emptied (reseeded) under an open iterator; NaN keys in a
+// doubling; and, for tombstones and slot offsets, an empty and a full
+// B = 0 map with a tiny hash of two values. The growth scenarios pin
+// hashes that place three alphabet keys exactly (two in one old bucket,
+// bound for its X and its Y half, one in another) and keep the fillers
+// away from them, so that an iterator started there reaches them in a
+// step or two. The alphabet: put and delete of those keys, a step of
+// iterator i0, reopening i0 at the instance's start bucket and offset,
+// clear. A scenario has instances, one per iterator start and
 // offset; the prefix opens i0 there, or (mid-growth) declares it so that
 // its first step, wherever the suffix puts it, starts it. Each program is
 // the prefix, a suffix of at most `depth` letters, and a final drain of

@@ -10,7 +10,7 @@
 // bucket its key maps to, then, if the growth is not done, the old bucket
 // at the mark; evacuating the bucket at the mark moves the mark past it
 // and past the evacuated buckets after it (at most 1024 further); the
-// growth ends when the mark reaches the last old bucket. A put that starts
+// growth ends when the mark passes the last old bucket. A put that starts
 // a growth does that work on the new growth at once. Nothing else
 // evacuates (lookups and iterators read only); clear abandons a growth;
 // reserve and shrink_to_fit finish it.

@@ -7,7 +7,7 @@
 // it prints what the case was (a property's name, an exhaustive
 // scenario), the program being executed, and ends the process with
 // status 124 (as timeout(1) does). The budget is TOPHASH_CASE_SECONDS
-// (default 10); a correct case takes milliseconds.
+// (default 10), far more than a correct case needs.
 //
 //   CaseClock clock("Machine.U64TinyHash");    // the case is on the clock
 //   { Executing e(program); reference::execute(program); }
