@@ -18,8 +18,10 @@ package gorules
 //
 // The tests show (a) that it happens, (b) that it does not without a new
 // seed after the first growth, (c) nor when one of the growths doubles,
-// and (d), over random programs, that no key comes out more than twice
-// between its deletions.
+// and (d), over the scenarios of every repeat and random programs, that no
+// entry comes out more often than the oracle's bound for the window it is
+// in (2 + growths since the start in R7/R12's, + 1 with R10's open; twice
+// in R9's or R10's alone).
 
 import (
 	"math/rand"
@@ -180,8 +182,9 @@ func TestRule7StaleArrayDoubleYield(t *testing.T) {
 	if s.twice == 0 {
 		t.Errorf("X was never yielded twice: Go no longer reads its own array two generations back")
 	}
-	if s.c.staleDouble < s.twice {
-		t.Errorf("%d double yields of X, only %d in the R7 window", s.twice, s.c.staleDouble)
+	// The loop did not start during a growth: R7's part of the window.
+	if s.c.staleCopyPath < s.twice {
+		t.Errorf("%d double yields of X, only %d in the R7/R12 window with the stale path", s.twice, s.c.staleCopyPath)
 	}
 }
 
@@ -189,8 +192,8 @@ func TestRule7NoDoubleYieldWithoutReseedAfterFirstGrowth(t *testing.T) {
 	s := runR7(t, 71, 1000, r7NoReseedAfterGrowth)
 	t.Logf("X yielded twice in %d of %d trials built as planned", s.twice, s.built)
 	mustHold(t, &s.summary)
-	if s.twice != 0 || s.c.staleDouble != 0 {
-		t.Errorf("a key was yielded twice without a new seed after the first growth (%d, %d)", s.twice, s.c.staleDouble)
+	if s.twice != 0 || s.c.staleCopy != 0 {
+		t.Errorf("a key was yielded twice without a new seed after the first growth (%d, %d)", s.twice, s.c.staleCopy)
 	}
 }
 
@@ -203,18 +206,21 @@ func TestRule7NoDoubleYieldAfterDoubling(t *testing.T) {
 		s := runR7(t, v.seed, 500, v.variant)
 		t.Logf("%s: X yielded twice in %d of %d trials built as planned", v.name, s.twice, s.built)
 		mustHold(t, &s.summary)
-		if s.twice != 0 || s.c.staleDouble != 0 {
-			t.Errorf("%s: a key was yielded twice (%d, %d)", v.name, s.twice, s.c.staleDouble)
+		if s.twice != 0 || s.c.staleCopy != 0 {
+			t.Errorf("%s: a key was yielded twice (%d, %d)", v.name, s.twice, s.c.staleCopy)
 		}
 	}
 }
 
-// (d) The bound: no key comes out more than twice between its deletions,
-// over the scenarios of the double yields R7, R9, R10 and R12 and random
-// programs of growths of both kinds, emptying, re-adds and clears. (Every
-// test's tracker checks the bound; this one makes sure it is reached.) The
-// bound is not Go's in general: TestRule12ThirdYieldOutsideTheOracle.
-func TestRule7AtMostTwoYieldsBetweenDeletions(t *testing.T) {
+// (d) The bound: no entry comes out more often than the oracle allows in
+// the window it is in, over the scenarios of the repeats of R7, R9, R10 and
+// R12 (three yields of X among them) and random programs of growths of
+// both kinds, emptying, re-adds and clears. Every test's tracker checks
+// the bound; this one runs them together and makes sure a third yield is
+// among what it checked. Go stays within the bound here (a repeat beyond
+// it fails this test); tracker_self_test.go shows the tracker failing
+// beyond it, on event sequences no scenario here builds in Go.
+func TestRule7RepeatsWithinTheBound(t *testing.T) {
 	var s summary
 	rng := rand.New(rand.NewSource(75))
 	for i := 0; i < 200; i++ {
@@ -226,12 +232,16 @@ func TestRule7AtMostTwoYieldsBetweenDeletions(t *testing.T) {
 		gather(&s, tr, built)
 		r, tr12 := r12Trial(rng, r12Full)
 		gather(&s, tr12, r.built)
+		if i%4 == 0 {
+			r, tr12 = r12Trial(rng, r12ThirdCopy)
+			gather(&s, tr12, r.built)
+		}
 	}
 	runPrograms(&s, 76, 3000, mixSameSize, genU64, clearU64)
 	runPrograms(&s, 77, 1500, mixChurn, genU64, clearU64)
 	runPrograms(&s, 78, 1500, mixClear, genU64, clearU64)
 	mustHold(t, &s)
-	if s.c.maxLife != 2 {
-		t.Errorf("most yields of one key between deletions: %d, want 2 (the scenarios yield keys twice)", s.c.maxLife)
+	if s.c.maxLife < 3 {
+		t.Errorf("most yields of one key between deletions: %d, want 3 or more (the scenarios yield a key three times)", s.c.maxLife)
 	}
 }

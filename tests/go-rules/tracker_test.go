@@ -6,28 +6,43 @@ package gorules
 //
 // Where Go 1.19 may break a rule, the tracker accepts the break only
 // inside the conditions the mechanism needs (its window) and counts it;
-// outside them it is a violation. The windows are those of the iteration
-// oracle (reference/iter_oracle.h), condition for condition, tried in the
+// outside them it is a violation. The windows and bounds of a repeated
+// entry are those of the iteration oracle (reference/iter_oracle.h,
+// yielded_again and nan_again), condition for condition, tried in the
 // oracle's order; "a step" is a call of mapiternext (a yield, or the end):
-//   R6  clear:        an entry removed by a clear while the loop was open
-//                     (yielded although gone, with its old value, again);
-//   R7  stale array:  two growths begun since the loop started, a new seed
-//                     after the first of them began, and one of the key's
-//                     two yields made on the stale path (the map growing
-//                     at the loop's B);
-//   R9  filter off:   the loop started while the map was doubling and a
-//                     same-size growth has begun since (a key or a NaN
-//                     entry yielded twice);
-//   R12 old bucket:   the loop started while the map was growing and the
-//                     map has had a new seed since (a key yielded twice);
-//   R10 clear, B>=4:  a clear of the loop's own array (no growth begun
-//                     since the loop started) at B >= 4, and the key in
-//                     bucket 0 (its hash under the current seed, masked
-//                     with the loop's B); a NaN entry needs only the clear;
-//   R11 filter on:    a step while a same-size growth at the loop's B was
-//                     under way, and a later step (or the end) with that
-//                     growth over (a NaN entry present from start to end
-//                     never yielded).
+//   R6      clear:        an entry removed by a clear while the loop was
+//                         open (yielded although gone, with its old value,
+//                         again; any number of times);
+//   R7/R12  stale copy:   a key (not a NaN entry) repeated when the loop
+//                         started while the map was growing and the map
+//                         has had a new seed since (R12), or when a step
+//                         of the loop took the stale path (two growths
+//                         begun since the loop started, one under way, the
+//                         map's B the loop's) and the map has had a new
+//                         seed after the first of those growths began
+//                         (R7); the key may come out up to
+//                         2 + growths since the start (+ 1 while R10's
+//                         window is open) times between its deletions;
+//   R9      filter off:   the loop started while the map was doubling and
+//                         a same-size growth has begun since (a key or a
+//                         NaN entry yielded twice, no more);
+//   R10     clear, B>=4:  a clear of the loop's own array (no growth begun
+//                         since the loop started) at B >= 4, and the key
+//                         in bucket 0 (its hash under the current seed,
+//                         masked with the loop's B) or the map reseeded
+//                         after that clear (the key moved, its copy stayed
+//                         in bucket 0); a NaN entry needs only the clear;
+//                         yielded twice, no more;
+//   R11     filter on:    a step while a same-size growth at the loop's B
+//                         was under way, and a later step (or the end)
+//                         with that growth over (a NaN entry present from
+//                         start to end never yielded).
+// As in the oracle, a clear is a reseed (mapclear reseeds; of an empty map
+// Go's does nothing, which the oracle does not tell apart). R6 is checked
+// more narrowly than the oracle does: what a loop yields of a cleared key
+// or NaN entry must be what the clear removed (the oracle accepts anything
+// of a cleared identity, and any NaN entry once one was cleared). The
+// oracle's rebuild (reserve, shrink_to_fit) has no Go counterpart.
 
 import (
 	"fmt"
@@ -102,13 +117,14 @@ func (s *liveSet[K]) remove(id uint64) {
 	delete(s.e, id)
 }
 
-// violation is one broken rule; a repeat of a key (not a NaN entry)
-// outside the windows also names the key and how often it came out (the
-// tests of behaviours outside the oracle's windows pick theirs out).
+// violation is one broken rule; a repeated entry also says how often it
+// came out and whether that was outside every window (most 0) or beyond
+// the bound of the window it was in (most > 0): the tracker's own tests
+// pick theirs out.
 type violation struct {
 	rule, msg string
-	id        uint64
-	yields    int // 2 or more: a repeat of key id
+	yields    int // 2 or more: a repeated entry
+	most      int // ... beyond this bound; 0: outside every window
 }
 
 // counts are summed over the trials of a test.
@@ -120,17 +136,20 @@ type counts struct {
 	valueChanges        int // puts over a key present during a loop (R4)
 	signChanges         int // ... of +0 over -0 or the reverse (R4)
 	zeroYields          [2]int
-	nanStart, nanYields int // NaN entries present at a loop's start; yields of NaN entries (R5)
-	clearedYields       int // yields of entries a clear removed while the loop was open (R6)
-	staleDouble         int // second yields in the R7 window
-	filterDouble        int // ... in the R9 window
-	oldBucketDouble     int // ... in the R12 window
-	clearDouble         int // ... in the R10 window
-	nanDouble           int // second yields of NaN entries (in the R9 or R10 window)
-	nanMissed           int // NaN entries present throughout but not yielded, in the R11 window
-	maxLife             int // most yields of one key between its deletions
-	addedYielded        int // keys added during a loop and present at its end: yielded (R8)
-	addedMissed         int // ... not yielded (R8)
+	nanStart, nanYields int  // NaN entries present at a loop's start; yields of NaN entries (R5)
+	clearedYields       int  // yields of entries a clear removed while the loop was open (R6)
+	staleCopy           int  // repeated yields (the second or later) of a key in the R7/R12 window
+	staleCopyPath       int  // ... with R7's part of it open (a step took the stale path)
+	marginSet           bool // a repeat in the R7/R12 window was seen:
+	margin              int  // ... the least by which one stayed within the bound
+	filterDouble        int  // repeated yields in the R9 window
+	clearDouble         int  // ... in the R10 window
+	clearDoubleMoved    int  // ... of keys outside bucket 0 (a reseed after the clear)
+	nanDouble           int  // repeated yields of NaN entries (in the R9 or R10 window)
+	nanMissed           int  // NaN entries present throughout but not yielded, in the R11 window
+	maxLife             int  // most yields of one key between its deletions
+	addedYielded        int  // keys added during a loop and present at its end: yielded (R8)
+	addedMissed         int  // ... not yielded (R8)
 }
 
 func (c *counts) add(d counts) {
@@ -148,10 +167,14 @@ func (c *counts) add(d counts) {
 	c.nanStart += d.nanStart
 	c.nanYields += d.nanYields
 	c.clearedYields += d.clearedYields
-	c.staleDouble += d.staleDouble
+	c.staleCopy += d.staleCopy
+	c.staleCopyPath += d.staleCopyPath
+	if d.marginSet && (!c.marginSet || d.margin < c.margin) {
+		c.marginSet, c.margin = true, d.margin
+	}
 	c.filterDouble += d.filterDouble
-	c.oldBucketDouble += d.oldBucketDouble
 	c.clearDouble += d.clearDouble
+	c.clearDoubleMoved += d.clearDoubleMoved
 	c.nanDouble += d.nanDouble
 	c.nanMissed += d.nanMissed
 	if d.maxLife > c.maxLife {
@@ -162,13 +185,19 @@ func (c *counts) add(d counts) {
 }
 
 func (c counts) String() string {
+	margin := "none"
+	if c.marginSet {
+		margin = fmt.Sprint(c.margin)
+	}
 	return fmt.Sprintf("trials %d, yields %d; during loops: growths %d (doublings %d), reseeds %d, clears %d; "+
 		"keys deleted before reached %d, value changes %d (+0/-0 %d; yields of +0 %d, of -0 %d), "+
-		"NaN entries at start %d, NaN yields %d, cleared-entry yields %d, double yields R7 %d R9 %d R12 %d R10 %d, "+
+		"NaN entries at start %d, NaN yields %d, cleared-entry yields %d, "+
+		"repeated yields R7/R12 %d (with the stale path %d; least margin to the bound %s) R9 %d R10 %d (outside bucket 0 %d), "+
 		"NaN entries yielded twice %d, NaN entries missed R11 %d, most yields between deletions %d, added keys yielded %d / not %d",
 		c.trials, c.yields, c.growths, c.doublings, c.reseeds, c.clears,
 		c.deletedUnreached, c.valueChanges, c.signChanges, c.zeroYields[0], c.zeroYields[1],
-		c.nanStart, c.nanYields, c.clearedYields, c.staleDouble, c.filterDouble, c.oldBucketDouble, c.clearDouble,
+		c.nanStart, c.nanYields, c.clearedYields,
+		c.staleCopy, c.staleCopyPath, margin, c.filterDouble, c.clearDouble, c.clearDoubleMoved,
 		c.nanDouble, c.nanMissed, c.maxLife, c.addedYielded, c.addedMissed)
 }
 
@@ -187,7 +216,6 @@ type tracker[K comparable] struct {
 	nanMust    map[uint64]bool // NaN entries present since the start, not yet yielded (R5)
 	nanCount   map[uint64]int  // yields of each NaN entry
 	life       map[uint64]int  // yields since the key was last added
-	stale      map[uint64]bool // ... one of them on the stale path (R7)
 	deleted    map[uint64]bool // deleted while the loop was open
 	added      map[uint64]bool // added while the loop was open
 	cleared    map[uint64]bool // removed by a clear while the loop was open (R6)
@@ -201,10 +229,12 @@ type tracker[K comparable] struct {
 	growths     int   // growths begun since the loop started
 	reseeded    bool  // a new seed since the loop started (R12)
 	reseedGrown bool  // ... after the first of those growths began (R7)
+	staleSeen   bool  // R7: a step took the stale path
 	midDoubling bool  // R9: the loop started while the map was doubling
 	midGrowth   bool  // R12: the loop started while the map was growing
 	filterOff   bool  // R9 window
 	clearOwn    bool  // R10 window (the key's bucket aside)
+	clearMoved  bool  // R10: a new seed after that clear (keys moved off bucket 0)
 	sameEpoch   int   // R11: growths when a step last saw a same-size growth at itB; -1: never
 	filterOn    bool  // R11 window
 
@@ -228,10 +258,11 @@ func (t *tracker[K]) event(f string, a ...any) {
 
 func (t *tracker[K]) fail(rule, f string, a ...any) { t.failRepeat(0, 0, rule, f, a...) }
 
-// failRepeat: key id was yielded n times with no delete in between.
-func (t *tracker[K]) failRepeat(id uint64, n int, rule, f string, a ...any) {
+// failRepeat: an entry was yielded n times with no delete in between,
+// outside every window (most 0) or beyond the bound most.
+func (t *tracker[K]) failRepeat(n, most int, rule, f string, a ...any) {
 	t.event("VIOLATION "+rule+": "+f, a...)
-	t.viol = append(t.viol, violation{rule, fmt.Sprintf(f, a...), id, n})
+	t.viol = append(t.viol, violation{rule, fmt.Sprintf(f, a...), n, most})
 }
 
 // stalePath: mapiternext takes its growth path (h.growing() && it.B ==
@@ -240,15 +271,42 @@ func (t *tracker[K]) stalePath() bool {
 	return t.growths >= 2 && t.h.growing() && t.h.B == t.itB
 }
 
+// staleCopyBound: in the R7/R12 window an entry comes out at most once
+// per array the loop can find a copy of it in (the oracle's
+// max_stale_copy_yields): its own, the old array it started in, the old
+// array of each growth begun since, and once more through R10's mark.
+func (t *tracker[K]) staleCopyBound() int {
+	n := 2 + t.growths
+	if t.clearOwn {
+		n++
+	}
+	return n
+}
+
 // step is called at every call of mapiternext, with the map as that call
-// sees it (R11).
+// sees it (R7, R11; the oracle's on_step).
 func (t *tracker[K]) step() {
 	h := t.h
 	if t.sameEpoch >= 0 && (!h.growing() || t.growths != t.sameEpoch) {
 		t.filterOn = true
 	}
+	if t.stalePath() {
+		t.staleSeen = true
+	}
 	if h.growing() && h.sameSizeGrow() && h.B == t.itB {
 		t.sameEpoch = t.growths
+	}
+}
+
+// reseed records a new seed while the loop is open (the oracle's
+// on_reseed).
+func (t *tracker[K]) reseed() {
+	t.reseeded = true
+	if t.clearOwn {
+		t.clearMoved = true
+	}
+	if t.growths >= 1 {
+		t.reseedGrown = true
 	}
 }
 
@@ -269,7 +327,6 @@ func (t *tracker[K]) put(k K, v uint64) {
 	} else if t.open {
 		t.added[id] = true
 		delete(t.life, id)
-		delete(t.stale, id)
 	}
 	t.model.set(id, entry[K]{k, v})
 }
@@ -290,15 +347,21 @@ func (t *tracker[K]) del(k K) {
 		}
 		delete(t.must, id)
 		delete(t.life, id)
-		delete(t.stale, id)
 		t.deleted[id] = true
 	}
 }
 
-// clear records runtime.mapclear: every entry removed, NaN entries too.
+// clear records runtime.mapclear (called after it): every entry removed,
+// NaN entries too, and a new seed (the oracle's on_clear: the reseed comes
+// first, so that only a later one moves R10's keys).
 func (t *tracker[K]) clear() {
 	if t.open {
 		t.c.clears++
+		if t.h.hash0 != t.lastHash0 {
+			t.c.reseeds++
+			t.lastHash0 = t.h.hash0
+		}
+		t.reseed()
 		for _, id := range t.model.ids {
 			e := t.model.e[id]
 			t.cleared[id] = true
@@ -310,7 +373,6 @@ func (t *tracker[K]) clear() {
 		t.must = map[uint64]bool{}
 		t.nanMust = map[uint64]bool{}
 		t.life = map[uint64]int{}
-		t.stale = map[uint64]bool{}
 		if t.h.B >= 4 && t.growths == 0 {
 			t.clearOwn = true // mapclear resets the loop's own array
 		}
@@ -341,10 +403,7 @@ func (t *tracker[K]) observe() {
 	}
 	if h.hash0 != t.lastHash0 {
 		t.c.reseeds++
-		t.reseeded = true
-		if t.growths >= 1 {
-			t.reseedGrown = true
-		}
+		t.reseed()
 		t.lastHash0 = h.hash0
 	}
 }
@@ -375,7 +434,6 @@ func (t *tracker[K]) begin() {
 	t.c.nanStart += len(t.nans)
 	t.nanCount = map[uint64]int{}
 	t.life = map[uint64]int{}
-	t.stale = map[uint64]bool{}
 	t.deleted = map[uint64]bool{}
 	t.added = map[uint64]bool{}
 	t.cleared = map[uint64]bool{}
@@ -383,41 +441,65 @@ func (t *tracker[K]) begin() {
 	t.clearedNaN = map[uint64]bool{}
 	h := t.h
 	t.lastBuckets, t.lastB, t.lastHash0 = h.buckets, h.B, h.hash0
-	t.itB, t.growths, t.reseeded, t.reseedGrown = h.B, 0, false, false
+	t.itB, t.growths, t.reseeded, t.reseedGrown, t.staleSeen = h.B, 0, false, false, false
 	t.midDoubling = h.growing() && !h.sameSizeGrow()
 	t.midGrowth = h.growing()
-	t.filterOff, t.clearOwn, t.filterOn, t.sameEpoch = false, false, false, -1
+	t.filterOff, t.clearOwn, t.clearMoved, t.filterOn, t.sameEpoch = false, false, false, false, -1
 	t.event("begin")
 }
 
-// second classifies a second yield with no delete in between: in which
-// window it is accepted (the oracle's order), or which rule it breaks.
-// For a key (not a NaN entry), stale says whether one of its two yields
-// took the stale path, and k is the key.
-func (t *tracker[K]) second(rule, what string, nan, stale bool, k K) {
+// again classifies the n-th yield (n >= 2) of an entry with no delete in
+// between, as the oracle's yielded_again and nan_again do: the first
+// window that is open, in the oracle's order, and its bound; or the rule
+// it breaks (R3 for a key, R5 for a NaN entry).
+func (t *tracker[K]) again(n int, what, rule string, nan bool, k K) {
 	bucket0 := false
 	if !nan {
 		bucket0 = hashOf(t.mt, k, t.h.hash0)&(1<<t.itB-1) == 0
 	}
+	fromStart := !nan && t.midGrowth && t.reseeded // R12
+	onPath := !nan && t.staleSeen && t.reseedGrown // R7
+	most, window := 2, ""
 	switch {
-	case !nan && t.reseedGrown && stale:
-		t.c.staleDouble++
-	case t.filterOff:
-		t.c.filterDouble++
-	case !nan && t.midGrowth && t.reseeded:
-		t.c.oldBucketDouble++
-	case t.clearOwn && (nan || bucket0):
-		t.c.clearDouble++
-	default:
-		n := 0
-		if !nan {
-			n = 2
+	case fromStart || onPath:
+		most, window = t.staleCopyBound(), "R7/R12"
+		if n <= most {
+			t.c.staleCopy++
+			if onPath {
+				t.c.staleCopyPath++
+			}
+			if !t.c.marginSet || most-n < t.c.margin {
+				t.c.marginSet, t.c.margin = true, most-n
+			}
 		}
-		id, _ := identity(k)
-		t.failRepeat(id, n, rule, "%s was yielded twice with no delete in between, outside every window "+
-			"(growths since the start %d, reseeded %v, after a growth %v, stale path %v; "+
-			"started mid-growth %v, mid-doubling %v; clear of its own array at B>=4 %v, bucket 0 %v)",
-			what, t.growths, t.reseeded, t.reseedGrown, stale, t.midGrowth, t.midDoubling, t.clearOwn, bucket0)
+	case t.filterOff:
+		window = "R9"
+		if n <= most {
+			t.c.filterDouble++
+		}
+	case t.clearOwn && (nan || t.clearMoved || bucket0):
+		window = "R10"
+		if n <= most {
+			t.c.clearDouble++
+			if !nan && !bucket0 {
+				t.c.clearDoubleMoved++
+			}
+		}
+	default:
+		t.failRepeat(n, 0, rule, "%s was yielded %d times with no delete in between, outside every window "+
+			"(growths since the start %d, reseeded %v, after the first growth %v, a step on the stale path %v; "+
+			"started mid-growth %v, mid-doubling %v; clear of its own array at B>=4 %v, reseeded after it %v, bucket 0 %v)",
+			what, n, t.growths, t.reseeded, t.reseedGrown, t.staleSeen, t.midGrowth, t.midDoubling,
+			t.clearOwn, t.clearMoved, bucket0)
+		return
+	}
+	if nan && n == 2 {
+		t.c.nanDouble++
+	}
+	if n > most {
+		t.failRepeat(n, most, rule, "%s was yielded %d times with no delete in between; in the %s window "+
+			"(growths since the start %d, R10's window open %v) Go 1.19 can repeat it at most %d times",
+			what, n, window, t.growths, t.clearOwn, most)
 	}
 }
 
@@ -439,14 +521,8 @@ func (t *tracker[K]) yield(k K, v uint64) {
 		}
 		t.c.nanYields++
 		delete(t.nanMust, v)
-		switch n := t.nanCount[v]; {
-		case n == 2:
-			if t.filterOff || t.clearOwn {
-				t.c.nanDouble++
-			}
-			t.second("R5", fmt.Sprintf("a NaN entry (value %d)", v), true, false, k)
-		case n > 2:
-			t.fail("R5", "a NaN entry (value %d) was yielded %d times", v, n)
+		if n := t.nanCount[v]; n >= 2 {
+			t.again(n, fmt.Sprintf("a NaN entry (value %d)", v), "R5", true, k)
 		}
 		return
 	}
@@ -486,18 +562,12 @@ func (t *tracker[K]) yield(k K, v uint64) {
 	}
 	delete(t.must, id)
 	t.life[id]++
-	if t.stalePath() {
-		t.stale[id] = true
-	}
 	n := t.life[id]
 	if n > t.c.maxLife {
 		t.c.maxLife = n
 	}
-	switch {
-	case n == 2:
-		t.second("R3", "key "+showKey(k), false, t.stale[id], k)
-	case n > 2:
-		t.failRepeat(id, n, "R7", "key %s was yielded %d times with no delete in between", showKey(k), n)
+	if n >= 2 {
+		t.again(n, "key "+showKey(k), "R3", false, k)
 	}
 }
 
