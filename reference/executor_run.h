@@ -384,7 +384,8 @@ class Run {
         check_before_rebuild(inv);
         if (check_) {
           for (Slot& s : slots) {
-            if (s.oracle->open()) s.oracle->on_clear(model_, phase(m));
+            // mapclear does nothing to an empty map: no reset, no reseed.
+            if (s.oracle->open() && model_.size() != 0) s.oracle->on_clear(model_, phase(m));
           }
           model_.clear();
         }

@@ -93,8 +93,8 @@
 //   R12 start, a same-size growth, a reseed, a third growth under way).
 //   R9 and R10 alone repeat an entry once.
 // tests/go-rules shows each of R1-R12 on the real runtime and that the
-// breaks it provokes fall inside these windows; its README lists what
-// Go does beyond them that BucketMap cannot do (R10 after a doubling).
+// breaks it provokes fall inside these windows and bounds; its README
+// lists where its own tracker is narrower than this oracle.
 #pragma once
 
 #include <cstddef>
