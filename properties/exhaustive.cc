@@ -298,8 +298,8 @@ std::optional<std::string> explore(const ExhaustiveInstance& inst, unsigned dept
         Executing on_the_clock(prog);
         const reference::Verdict v = reference::execute(prog, budgeted_options(prog));
         ++stats.programs;
-        if (v.error) return "program could not run: " + v.error->what + "\n" + trace::print_trace(prog);
-        if (!v.ok()) return reference::describe(prog, v);
+        if (const trace::ParseError* e = v.refusal()) return "program could not run: " + e->what + "\n" + trace::print_trace(prog);
+        if (!v.passed()) return reference::describe(prog, v);
         if (u64) {
           if (auto failure = check_growth_work(prog)) return *failure;
         }

@@ -14,6 +14,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "go_rules.h"
 #include "tophash/bucket_map.h"
 #include "tophash/debug.h"
 #include "growth_work.h"
@@ -94,8 +95,8 @@ RC_GTEST_PROP(Named, AnInsertWithoutGrowthTakesTheFirstEmptySlotOfItsChain, (std
   const std::uint64_t fresh = *rc::gen::inRange<std::uint64_t>(3000, 1u << 30);
   const std::size_t n = m.size() + 1;
   RC_PRE(!m.contains(fresh));
-  RC_PRE(!(n > 8 && n > 13 * ((std::size_t{1} << m.bucket_log2()) / 2)));  // no doubling
-  RC_PRE(A::noverflow(m) < (std::size_t{1} << std::min<int>(m.bucket_log2(), 15)));  // no same-size growth
+  RC_PRE(!reference::go::over_load_factor(n, m.bucket_log2()));                    // no doubling
+  RC_PRE(!reference::go::too_many_overflow_buckets(A::noverflow(m), m.bucket_log2()));  // no same-size growth
   const std::uint64_t hash = A::hash(m, fresh);
   const auto bucket = hash & ((std::size_t{1} << m.bucket_log2()) - 1);
   auto before = layout_of(m).new_chains[bucket];

@@ -6,6 +6,7 @@
 
 #include "budget.h"
 #include "decode.h"
+#include "go_rules.h"
 #include "growth_work.h"
 #include "watchdog.h"
 
@@ -13,11 +14,7 @@ namespace tophash::properties {
 
 using trace::OpKind;
 
-std::size_t next_threshold(std::size_t peak) {
-  std::size_t cap = 8;  // B = 0 holds 8
-  for (unsigned b = 1; cap <= peak; ++b) cap = 13 * ((std::size_t{1} << b) / 2);
-  return cap + 1;
-}
+std::size_t next_threshold(std::size_t peak) { return reference::go::load_capacity(reference::go::log2_for(peak + 1)) + 1; }
 
 namespace {
 
@@ -29,8 +26,8 @@ reference::Verdict execute(ProgramSut& sut) {
     v = reference::execute(sut.program, opt);
   }
   sut.executed_ops = sut.program.ops.size();
-  if (v.error) RC_FAIL("program could not run: " + v.error->what);
-  if (!v.ok()) RC_FAIL("\n" + reference::describe(sut.program, v));
+  if (v.refusal()) RC_FAIL("program could not run: " + v.refusal()->what);
+  if (!v.passed()) RC_FAIL("\n" + reference::describe(sut.program, v));
   return v;
 }
 

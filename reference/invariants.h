@@ -165,7 +165,7 @@ class InvariantChecker {
       fail_with("invariant: nevacuate", "growing with nevacuate ", nev, " of ", nold,
                 " old buckets (the old array should have been released)");
     }
-    if (nold <= 1024 && old->bucket(nev)->evacuated()) {
+    if (nold <= internal::kMaxEvacuationScan && old->bucket(nev)->evacuated()) {
       fail_with("invariant: nevacuate", "old bucket ", nev,
                 " at the evacuation mark is evacuated: the mark was not advanced over it");
     }

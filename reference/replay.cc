@@ -11,7 +11,9 @@ std::optional<ParseError> replay(const Program& p, std::string& out, const Repla
   eo.invariants = false;
   eo.output = &out;
   eo.max_bytes = opt.max_bytes;
-  return reference::execute(p, eo).error;
+  const reference::Verdict v = reference::execute(p, eo);
+  if (const ParseError* e = v.refusal()) return *e;
+  return std::nullopt;
 }
 
 }  // namespace tophash::trace
