@@ -86,6 +86,21 @@ std::vector<Op> alphabet(const Builder& b, const std::vector<double>& puts, cons
   return out;
 }
 
+// The scenario's instance for start s: the prefix b wrote, the alphabet.
+void add(Scenario& sc, const Start& s, const Builder& b, std::vector<Op> alpha, bool iterates) {
+  sc.instances.push_back(ExhaustiveInstance{sc.name + "/" + start_name(s), b.p, std::move(alpha), iterates});
+}
+
+// Mid-growth scenarios declare i0 (it starts at its first step, mid-growth);
+// the others open it before the growth.
+void open_or_declare(Builder& b, bool mid, const Start& s) {
+  if (mid) {
+    b.declare(s.start, s.offset);
+  } else {
+    b.open(s.start, s.offset);
+  }
+}
+
 std::vector<Start> starts(std::initializer_list<std::uint64_t> buckets, std::initializer_list<std::uint64_t> offsets) {
   std::vector<Start> out;
   for (auto b : buckets) {
@@ -127,15 +142,9 @@ Scenario doubling(bool mid) {
     b.put(kA, 1);
     b.put(kB, 2);
     for (int i = 0; i < kFillers; ++i) b.put(100 + i, 10 + i);
-    if (mid) {
-      b.put(100 + kFillers, 99);
-      b.declare(s.start, s.offset);
-    } else {
-      b.open(s.start, s.offset);
-    }
-    ExhaustiveInstance inst{sc.name + "/" + start_name(s), b.p,
-                            alphabet(b, {kA, kB, kC}, {kA, kB, kC}, s), true};
-    sc.instances.push_back(std::move(inst));
+    if (mid) b.put(100 + kFillers, 99);
+    open_or_declare(b, mid, s);
+    add(sc, s, b, alphabet(b, {kA, kB, kC}, {kA, kB, kC}, s), true);
   }
   return sc;
 }
@@ -162,15 +171,9 @@ Scenario same_size(bool mid) {
       for (int i = 0; i < 9; ++i) b.put(200 + 10 * j + i, i);
       for (int i = 0; i < 8; ++i) b.del(200 + 10 * j + i);
     }
-    if (mid) {
-      b.put(kA, 1);
-      b.declare(s.start, s.offset);
-    } else {
-      b.open(s.start, s.offset);
-    }
-    ExhaustiveInstance inst{sc.name + "/" + start_name(s), b.p,
-                            alphabet(b, {kA, kB, kC}, {kA, kB, kC}, s), true};
-    sc.instances.push_back(std::move(inst));
+    if (mid) b.put(kA, 1);
+    open_or_declare(b, mid, s);
+    add(sc, s, b, alphabet(b, {kA, kB, kC}, {kA, kB, kC}, s), true);
   }
   return sc;
 }
@@ -188,9 +191,7 @@ Scenario reseed() {
     b.open(s.start, s.offset);
     b.next();
     for (int i = 0; i < 20; ++i) b.del(100 + i);
-    ExhaustiveInstance inst{sc.name + "/" + start_name(s), b.p,
-                            alphabet(b, {100, 101, kA}, {100, 101, kA}, s), true};
-    sc.instances.push_back(std::move(inst));
+    add(sc, s, b, alphabet(b, {100, 101, kA}, {100, 101, kA}, s), true);
   }
   return sc;
 }
@@ -209,9 +210,7 @@ Scenario small(bool full) {
       for (int i = 0; i < 7; ++i) b.put(100 + i, i);
       b.open(s.start, s.offset);
     }
-    ExhaustiveInstance inst{sc.name + "/" + start_name(s), b.p,
-                            alphabet(b, {kA, kB, kC}, {kA, kB, kC}, s), full};
-    sc.instances.push_back(std::move(inst));
+    add(sc, s, b, alphabet(b, {kA, kB, kC}, {kA, kB, kC}, s), full);
   }
   return sc;
 }
@@ -237,8 +236,7 @@ Scenario nan_doubling() {
     b.put(bb, 2);
     for (int i = 0; i <= fillers; ++i) b.put(100.25 + i, 10 + i);  // the last starts the doubling
     b.declare(s.start, s.offset);
-    ExhaustiveInstance inst{sc.name + "/" + start_name(s), b.p, alphabet(b, {nan, a, bb, c}, {a, bb}, s), true};
-    sc.instances.push_back(std::move(inst));
+    add(sc, s, b, alphabet(b, {nan, a, bb, c}, {a, bb}, s), true);
   }
   return sc;
 }
