@@ -6,7 +6,6 @@
 
 #include "budget.h"
 #include "executor.h"
-#include "growth_work.h"
 #include "watchdog.h"
 
 namespace tophash::properties {
@@ -268,7 +267,6 @@ std::optional<std::string> explore(const ExhaustiveInstance& inst, unsigned dept
   trace::Program prog = inst.prefix;
   const std::size_t base = prog.ops.size();
   const std::size_t letters = inst.alphabet.size();
-  const bool u64 = growth_work_applies(prog);
   std::vector<std::size_t> word;
   auto last_progress = std::chrono::steady_clock::now();
   for (unsigned len = 0; len <= depth; ++len) {
@@ -298,9 +296,6 @@ std::optional<std::string> explore(const ExhaustiveInstance& inst, unsigned dept
         ++stats.programs;
         if (const trace::ParseError* e = v.refusal()) return "program could not run: " + e->what + "\n" + trace::print_trace(prog);
         if (!v.passed()) return reference::describe(prog, v);
-        if (u64) {
-          if (auto failure = check_growth_work(prog)) return *failure;
-        }
         stats.iterated_while_growing += v.stats.iterated_while_growing;
         stats.iterator_saw_growth += v.stats.iterator_saw_growth;
         if (progress && (stats.programs & 1023) == 0) {

@@ -7,7 +7,6 @@
 #include "budget.h"
 #include "decode.h"
 #include "go_rules.h"
-#include "growth_work.h"
 #include "watchdog.h"
 
 namespace tophash::properties {
@@ -478,23 +477,13 @@ namespace {
 // Every iterator still open runs to its end, so the oracle's end checks
 // (each key present throughout yielded exactly once) judge it; then the
 // end-of-program checks (contents, a full iteration, no leaks) run on what
-// the last command left, and the growth-work check on the whole program.
+// the last command left.
 const reference::Verdict& finish(ProgramSut& sut) {
   for (int it = 0; it < kIters; ++it) {
     if (sut.open[it]) iter_op(sut, OpKind::kDrain, it);
   }
-  {
-    Executing on_the_clock(sut.program);
-    fail_unless_passed(sut, sut.execution->finish());
-  }
-  if (growth_work_applies(sut.program)) {
-    std::optional<std::string> failure;
-    {
-      Executing on_the_clock(sut.program);
-      failure = check_growth_work(sut.program);
-    }
-    if (failure) RC_FAIL("\n" + *failure);
-  }
+  Executing on_the_clock(sut.program);
+  fail_unless_passed(sut, sut.execution->finish());
   return sut.execution->verdict();
 }
 

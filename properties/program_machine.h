@@ -4,9 +4,9 @@
 // BucketMap against the std::unordered_map model, the iteration oracle,
 // the invariants), so a case costs its length. At the end every iterator
 // still open is drained (so the oracle's end-of-iteration checks, every
-// key yielded exactly once, run on every iterator), the end-of-program
-// checks run, and for u64 keys the growth-work check (growth_work.h). A
-// failing case shrinks to the fewest commands and prints as a trace
+// key yielded exactly once, run on every iterator), and the end-of-program
+// checks run (growWork's pace among the executor's checks after every op,
+// reference/growth_pace.h). A failing case shrinks to the fewest commands and prints as a trace
 // bucketmap-replay runs, up to the failing op.
 //
 // The RapidCheck model (GenState) is not the oracle (the executor has

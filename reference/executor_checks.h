@@ -1,6 +1,6 @@
 // reference/executor_checks.h: Run<T>'s checks (executor_run.h) after every
 // op (the count, counted values, iterator lifetimes, the invariants of
-// what the op touched or of the whole table) and at the end (the whole
+// what the op touched or of the whole table, growWork's pace) and at the end (the whole
 // table, and a fresh iteration and lookups against the model).
 #pragma once
 
@@ -22,7 +22,11 @@ TOPHASH_HARNESS void Run<T>::after_op(const Op& op, const Before& b, const Effec
   }
   if constexpr (kCounted) check_counted_values();
   check_iterator_lifetimes();
+  pace_pending_ = true;  // the whole-table check below leaves the pace's part to check_pace
   if (opt_.invariants) check_invariants(b, e);
+  check_pace(op, b, e);
+  pace_pending_ = false;
+  if (whole_checked_) check_pace_whole(/*late=*/!e.full);
 }
 
 template <class Arr>
@@ -95,6 +99,26 @@ TOPHASH_HARNESS void Run<T>::check_iterator_lifetimes() {
   }
 }
 
+// growWork's pace (growth_pace.h): what the op should have evacuated.
+template <KeyType T>
+TOPHASH_HARNESS void Run<T>::check_pace(const Op& op, const Before& b, const Effect& e) {
+  const Map& m = *m_;
+  switch (op.kind) {
+    case OpKind::kPut: pace_->after_write(m, e.touched, true); break;
+    case OpKind::kDel:
+      if (b.count != 0) {
+        pace_->after_write(m, e.touched, false);
+      } else {
+        pace_->after_read(m);  // mapdelete returns at once on an empty map
+      }
+      break;
+    case OpKind::kClear: pace_->after_clear(m, b.count == 0); break;
+    case OpKind::kReserve:
+    case OpKind::kShrinkToFit: pace_->after_rebuild(m); break;
+    default: pace_->after_read(m); break;
+  }
+}
+
 // The buckets the op touched, or the whole table when the op may have
 // touched any bucket or a periodic check is due (ExecOptions::invariants).
 template <KeyType T>
@@ -121,10 +145,19 @@ template <KeyType T>
 TOPHASH_HARNESS void Run<T>::check_whole(bool late) {
   late_ = late && !every_op();
   inv_->check_all();
+  if (!pace_pending_) pace_->check_all(*m_);
   late_ = false;
   since_full_ = 0;
   whole_checked_ = true;
   ++v_.stats.full_checks;
+}
+
+// Every old bucket against growWork's pace, after this op's pace check.
+template <KeyType T>
+TOPHASH_HARNESS void Run<T>::check_pace_whole(bool late) {
+  late_ = late && !every_op();
+  pace_->check_all(*m_);
+  late_ = false;
 }
 
 // Before an op that rebuilds the table (clear, reserve, shrink_to_fit) and

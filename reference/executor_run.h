@@ -21,6 +21,7 @@
 #include "executor.h"
 #include "executor_detail.h"
 #include "go_rules.h"
+#include "growth_pace.h"
 #include "invariants.h"
 #include "iter_oracle.h"
 #include "keys.h"
@@ -49,6 +50,7 @@ struct Workspace {
   Model model;
   std::deque<IterOracle> oracles;  // one per iterator name; a deque, so that growing it moves none
   std::vector<std::uint64_t> final_nans;  // final_checks' fresh iteration
+  std::vector<char> evacuated;            // GrowthPace's old buckets
   bool busy = false;
 };
 
@@ -176,6 +178,8 @@ class Run {
   TOPHASH_HARNESS void after_op(const Op& op, const Before& b, const Effect& e);
   TOPHASH_HARNESS void check_counted_values();
   TOPHASH_HARNESS void check_iterator_lifetimes();
+  TOPHASH_HARNESS void check_pace(const Op& op, const Before& b, const Effect& e);
+  TOPHASH_HARNESS void check_pace_whole(bool late);
   TOPHASH_HARNESS void check_invariants(const Before& b, const Effect& e);
   TOPHASH_HARNESS std::size_t full_check_period(std::size_t total_buckets) const;
   TOPHASH_HARNESS void check_whole(bool late);
@@ -226,6 +230,7 @@ class Run {
   std::size_t interned_ = 0;  // p_.strings.size() when the interner was last reset
   std::optional<Map> m_;       // from the first op on
   std::optional<Checker> inv_;
+  std::optional<GrowthPace<Map>> pace_;
   // The iterators, destroyed before their map (declared after it).
   std::array<Slot, kInlineSlots> inline_slots_;
   std::vector<Slot> more_slots_;  // beyond kInlineSlots (moved as it grows: an Iter moves safely)
@@ -233,6 +238,7 @@ class Run {
   std::size_t since_full_ = 0;   // ops since the last whole-table check
   bool whole_checked_ = false;   // the whole table was checked after the last op
   bool late_ = false;            // a periodic or final whole-table check is running
+  bool pace_pending_ = false;    // the op's pace check has not run yet
   bool failed_late_ = false;     // the failure came from such a check
   std::size_t ops_begun_ = 0;
   bool finishing_ = false;
@@ -293,6 +299,7 @@ TOPHASH_HARNESS bool Run<T>::start(const Op& first, bool is_first) {
   hash.interner = &interner_;
   m_.emplace(hint, p_.config.seed, hash);
   inv_.emplace(*m_);
+  pace_.emplace((*ws_).evacuated);
   return true;
 }
 
@@ -368,6 +375,7 @@ TOPHASH_HARNESS bool Run<T>::finish() {
     return stop_failed(f, last);
   }
   each_slot([](Slot& s) { s.it.reset(); });  // iterators end before their map
+  pace_.reset();
   inv_.reset();
   m_.reset();
   if constexpr (kCounted) {
