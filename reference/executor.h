@@ -1,6 +1,12 @@
 // reference/executor.h: runs one Program on BucketMap and, in lockstep, on
 // the model (model.h), checking every result, the iteration contract
-// (iter_oracle.h) and the map's invariants (invariants.h) after every op.
+// (iter_oracle.h), the map's invariants (invariants.h), when growth starts
+// (go_rules.h) and how fast it progresses (growth_pace.h) after every op.
+// The parts: executor_run.h (a run: its state, a step, the start and the
+// end), executor_ops.h (one handler per op kind), executor_checks.h (the
+// checks after each op and at the end), executor_pin.h (the whole program,
+// or a Stepper; a late failure pinned to its op), probe.h (the map's
+// operations, out of line).
 // Fuzz targets, properties, bucketmap-replay and the layout viewer all come
 // through here; they differ only in how they walk the program.
 //
