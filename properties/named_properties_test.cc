@@ -14,6 +14,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "decode.h"
 #include "executor.h"
 #include "go_rules.h"
 #include "tophash/bucket_map.h"
@@ -342,6 +343,58 @@ RC_GTEST_PROP(Named, GrowthWorkFollowsGoInLargeMaps, (std::uint64_t seed)) {
     v = reference::execute(p);
   }
   if (!v.passed()) RC_FAIL("\n" + reference::describe(p, v));
+}
+
+// The op of p as q names it: q interns p's strings and iterator names as
+// they come (so q grows while it is stepped).
+trace::Op rewritten(const trace::Program& p, trace::Program& q, trace::Op op) {
+  using K = trace::OpKind;
+  if (p.config.keys == trace::KeyType::kString) {
+    if (op.kind == K::kPut || op.kind == K::kDel || op.kind == K::kGet || op.kind == K::kPin) {
+      op.a = q.string_index(p.strings[op.a]);
+    }
+    if (op.kind == K::kPut) op.b = q.string_index(p.strings[op.b]);
+  }
+  if (op.kind == K::kIter || op.kind == K::kNext || op.kind == K::kDrain || op.kind == K::kClose) {
+    op.iter = q.iter_index(p.iter_names[op.iter]);
+  }
+  return op;
+}
+
+// Guards: the stepping executor (reference::Execution, which the machine's
+// properties use) judging otherwise than execute() (which the fuzz targets
+// use), in particular when the program grows between steps: new strings
+// (which move the ones the executor indexes) and new iterator names. A
+// decoded program, run whole and run op by op as it is written, gives the
+// same verdict and the same statistics.
+RC_GTEST_PROP(Named, SteppingAProgramAsItIsWrittenJudgesAsExecuteDoes, (std::uint64_t seed)) {
+  CaseClock clock(test_name());
+  reference::DecodeOptions opt;
+  opt.keys = *rc::gen::element(trace::KeyType::kU64, trace::KeyType::kString, trace::KeyType::kDouble,
+                               trace::KeyType::kCounted);
+  opt.tiny_hash = true;
+  opt.iteration_heavy = *rc::gen::arbitrary<bool>();
+  const auto n = *rc::gen::inRange<std::size_t>(0, 2400);  // up to 600 ops: growth, and iterators across it
+  auto bytes = *rc::gen::container<std::vector<std::uint8_t>>(n, rc::gen::arbitrary<std::uint8_t>());
+  bytes.insert(bytes.begin(), reinterpret_cast<const std::uint8_t*>(&seed), reinterpret_cast<const std::uint8_t*>(&seed) + 4);
+  const trace::Program p = reference::decode(bytes.data(), bytes.size(), opt);
+  Executing on_the_clock(p);
+  const reference::Verdict whole = reference::execute(p);
+  trace::Program q;
+  q.config = p.config;
+  reference::Execution e(q);
+  for (const trace::Op& op : p.ops) {
+    q.ops.push_back(rewritten(p, q, op));
+    if (!e.step().passed()) break;
+  }
+  const reference::Verdict& stepped = e.finish();
+  RC_ASSERT(stepped.outcome() == whole.outcome());
+  RC_ASSERT(reference::describe(q, stepped) == reference::describe(p, whole));
+  const reference::ExecStats &a = stepped.stats, &b = whole.stats;
+  RC_ASSERT(a.ops == b.ops && a.full_checks == b.full_checks && a.max_B == b.max_B && a.grew == b.grew &&
+            a.same_size_grew == b.same_size_grew && a.iterated_while_growing == b.iterated_while_growing &&
+            a.iterator_saw_growth == b.iterator_saw_growth && a.go59411 == b.go59411 &&
+            a.go_stale_array == b.go_stale_array && a.go_filter == b.go_filter && a.go_clear_mark == b.go_clear_mark);
 }
 
 }  // namespace
