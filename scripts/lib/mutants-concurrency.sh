@@ -13,15 +13,9 @@ export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1"
 mut_budget_text="ctest -L concurrent -j $th_jobs (each test with its own CTest TIMEOUT), at most ${budget} s per run, the same for the control, the null mutant and each planted bug; TSAN_OPTIONS=\"$TSAN_OPTIONS\" (tsan preset)"
 mut_sources=(tests/concurrent/stress_test.cc)
 
-mut_kind_default_names() { mut_default_names 'concurrency-*'; }
-
-mut_kind_build() { th_build "$mut_build" concurrent >"$mut_work/build.log" 2>&1; }
-
-mut_kind_intro() {
-  echo "Each planted bug (\`mutants/NAME.patch\`) is applied to a scratch copy of"
-  echo "the tree, the concurrent tests are rebuilt under ThreadSanitizer and run."
-  echo "Time: the whole ctest run."
-}
+mut_build_targets=(concurrent)
+mut_intro="the concurrent tests are rebuilt under ThreadSanitizer and run. Time to
+kill: the whole ctest run."
 
 # mut_kind_repro LOG TEST: how to rerun a failing test (LOG: the run's log).
 mut_kind_repro() { echo "ctest --test-dir build/tsan -R '^$2\$' --output-on-failure (the run's log: $1)"; }

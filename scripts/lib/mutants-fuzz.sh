@@ -21,15 +21,9 @@ fi
 mut_budget_text="${budget} s per build, the same for the control, the null mutant and each planted bug: $how in ${slice}-second turns of each target (${targets[*]}), libFuzzer -seed=1 -max_len=$max_len -rss_limit_mb=2048 -timeout=30, one scratch corpus per target carried over between turns; ASan+UBSan (fuzz preset)"
 mut_sources=(fuzz/fuzz_u64_real.cc reference/run_u64.cc)
 
-mut_kind_default_names() { mut_default_names '*' | grep -v '^concurrency-'; }
-
-mut_kind_build() { th_build "$mut_build" "${targets[@]/#/fuzz_}" >"$mut_work/build.log" 2>&1; }
-
-mut_kind_intro() {
-  echo "Each planted bug (\`mutants/NAME.patch\`) is applied to a scratch copy of"
-  echo "the tree, the fuzz targets are rebuilt, and the runs above hunt it. Time"
-  echo "to kill is wall time from the first run."
-}
+mut_build_targets=("${targets[@]/#/fuzz_}")
+mut_intro="the fuzz targets are rebuilt, and the runs above hunt it. Time to kill
+is wall time from the first run."
 
 # mut_kind_repro INPUT TARGET: how to look at a failing input of the control.
 mut_kind_repro() {

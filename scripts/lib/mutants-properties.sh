@@ -13,15 +13,9 @@ rc_params="max_success=$cases seed=7"
 mut_budget_text="RC_PARAMS=\"$rc_params\" for every property, the same for the control, the null mutant and each planted bug; at most ${budget} s per property run (release preset)"
 mut_sources=(properties/machine_test.cc reference/run_u64.cc)
 
-mut_kind_default_names() { mut_default_names '*' | grep -v '^concurrency-'; }
-
-mut_kind_build() { th_build "$mut_build" properties >"$mut_work/build.log" 2>&1; }
-
-mut_kind_intro() {
-  echo "Each planted bug (\`mutants/NAME.patch\`) is applied to a scratch copy of"
-  echo "the tree, the properties are rebuilt and run. Time to kill: from the start"
-  echo "of the property run to the end of the first property that kills it."
-}
+mut_build_targets=(properties)
+mut_intro="the properties are rebuilt and run. Time to kill: from the start of the
+property run to the end of the first property that kills it."
 
 # mut_kind_repro RC_PARAMS PROPERTY: how to rerun a failing property.
 mut_kind_repro() { echo "RC_PARAMS=\"$1\" build/release/bin/properties --gtest_filter=$2"; }
