@@ -1,4 +1,4 @@
-// bucketmap-replay: runs a trace (reference/trace-format.md, core and
+// bucketmap-replay: runs a trace (trace/trace-format.md, core and
 // extensions) on BucketMap and prints its output.
 //
 //   bucketmap-replay [--check [--brief]] [--max-bytes N] FILE | -
@@ -34,7 +34,6 @@
 #include <string>
 
 #include "executor.h"
-#include "replay.h"
 #include "replay_explain.h"
 
 namespace {
