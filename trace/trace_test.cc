@@ -142,10 +142,19 @@ TEST(TraceParse, AnErrorKeepsTheOpsBeforeIt) {
 }
 
 // Every error the parser gives, word for word (the replayer prints them as
-// `error: line N: WHAT`).
-TEST(TraceParse, EveryErrorMessage) {
-  const std::pair<std::string, std::string> bad[] = {
-      // Lexical.
+// `error: line N: WHAT`): each trace and the error it must give.
+using Errors = std::vector<std::pair<std::string, std::string>>;
+
+void expect_errors(const Errors& bad) {
+  for (const auto& [text, want] : bad) {
+    const ParseResult r = parse_trace(text);
+    ASSERT_TRUE(r.error) << "accepted: " << text;
+    EXPECT_EQ("line " + std::to_string(r.error->line) + ": " + r.error->what, want) << "trace: " << text;
+  }
+}
+
+TEST(TraceErrors, Lexical) {
+  expect_errors({
       {"len  \n", "line 1: tokens must be separated by single spaces"},
       {"len \n", "line 1: tokens must be separated by single spaces"},
       {" len\n", "line 1: tokens must be separated by single spaces"},
@@ -155,7 +164,11 @@ TEST(TraceParse, EveryErrorMessage) {
       {"len\nfrob 1\n", "line 2: unknown operation 'frob'"},
       {"\x01\x7f" + std::string(50, 'x') + "\n",
        "line 1: unknown operation '??" + std::string(38, 'x') + "...'"},
-      // Headers.
+  });
+}
+
+TEST(TraceErrors, Headers) {
+  expect_errors({
       {"len\nkeys string\n", "line 2: 'keys' must come before every operation"},
       {"len\nhashing real 1\n", "line 2: 'hashing' must come before every operation"},
       {"keys u64\nkeys u64\n", "line 2: 'keys' given twice"},
@@ -172,7 +185,11 @@ TEST(TraceParse, EveryErrorMessage) {
       {"hashing tiny 1 0x1\n", "line 1: bad seed '0x1' (want an unsigned 64-bit decimal integer)"},
       {"hashing tiny 0 1\n", "line 1: tiny count 0 out of range (1 to 65536)"},
       {"hashing tiny 65537 1\n", "line 1: tiny count 65537 out of range (1 to 65536)"},
-      // Core operations.
+  });
+}
+
+TEST(TraceErrors, CoreOperations) {
+  expect_errors({
       {"hint\n", "line 1: 'hint' takes 1 argument, got 0"},
       {"hint x\n", "line 1: bad hint 'x' (want an unsigned 64-bit decimal integer)"},
       {"len\nhint 5\n", "line 2: 'hint' must be the first operation"},
@@ -199,7 +216,11 @@ TEST(TraceParse, EveryErrorMessage) {
       {"len\n\n# c\nnext it\n", "line 4: iterator 'it' was not declared (use 'iter it START OFFSET')"},
       {"iter it x 1\nnext it\n", "line 1: bad start 'x' (want an unsigned 64-bit decimal integer)"},
       {"next\n", "line 1: 'next' takes 1 argument, got 0"},
-      // Extensions.
+  });
+}
+
+TEST(TraceErrors, Extensions) {
+  expect_errors({
       {"reserve\n", "line 1: 'reserve' takes 1 argument, got 0"},
       {"reserve x\n", "line 1: bad count 'x' (want an unsigned 64-bit decimal integer)"},
       {"reserve 2147483648\n", "line 1: reserve 2147483648 out of range (must be below 2^31)"},
@@ -207,6 +228,11 @@ TEST(TraceParse, EveryErrorMessage) {
       {"close it\n", "line 1: iterator 'it' was not declared (use 'iter it START OFFSET')"},
       {"drain it\n", "line 1: iterator 'it' was not declared (use 'iter it START OFFSET')"},
       {"iter a 0 0\ndrain b\n", "line 2: iterator 'b' was not declared (use 'iter b START OFFSET')"},
+  });
+}
+
+TEST(TraceErrors, KeyTypes) {
+  expect_errors({
       {"keys double\nput 1x 1\n", "line 2: bad key '1x' (want a decimal number, nan or inf)"},
       {"keys double\nput nan(1) 1\n", "line 2: bad key 'nan(1)' (want a decimal number, nan or inf)"},
       {"keys double\nput +1 1\n", "line 2: bad key '+1' (want a decimal number, nan or inf)"},
@@ -222,12 +248,7 @@ TEST(TraceParse, EveryErrorMessage) {
       {"keys string\nput \"k\" \"v\"\n", "line 2: key \"k\" has no pinned hash (add 'hash \"k\" 0x...' before it)"},
       {"keys counted\nhashing real 1\nput 1 x\n",
        "line 3: bad value 'x' (want an unsigned 64-bit decimal integer)"},
-  };
-  for (const auto& [text, want] : bad) {
-    const ParseResult r = parse_trace(text);
-    ASSERT_TRUE(r.error) << "accepted: " << text;
-    EXPECT_EQ("line " + std::to_string(r.error->line) + ": " + r.error->what, want) << "trace: " << text;
-  }
+  });
 }
 
 TEST(TraceParse, EveryHashModeAcceptsEveryKeyWithoutPins) {

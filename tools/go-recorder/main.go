@@ -1,7 +1,7 @@
 // Command go-recorder runs map op scripts against a real Go 1.19
 // map[uint64]uint64 and records what the runtime did as a trace plus the
 // output a replayer must print for it (see the project's
-// trace language, reference/trace-format.md). It also generates random op scripts.
+// trace language, trace/trace-format.md). It also generates random op scripts.
 package main
 
 import (
