@@ -10,6 +10,8 @@ import (
 	"math/rand"
 	"sort"
 	"strings"
+
+	"tophash/gomap"
 )
 
 type genIter struct {
@@ -57,7 +59,7 @@ func newGen(shape string, seed int64) *gen {
 // to start at a put of a new key once the live count passes 6.5*2^estB, and
 // lasts about half as many writes as the old array has buckets.
 func (g *gen) afterWrite(fresh bool) {
-	if fresh && len(g.keys) > bucketCnt && uint64(len(g.keys)) > 13*((uint64(1)<<g.estB)/2) {
+	if fresh && len(g.keys) > gomap.BucketCnt && uint64(len(g.keys)) > 13*((uint64(1)<<g.estB)/2) {
 		g.estB++
 		if g.estB <= g.burstMaxB && g.chance(0.6) {
 			g.burst = (1<<(g.estB-1))/2 + g.between(1, 4)

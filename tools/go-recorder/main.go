@@ -14,6 +14,8 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+
+	"tophash/gomap"
 )
 
 const usage = `usage:
@@ -56,7 +58,7 @@ func exitCode(err error) int {
 }
 
 func main() {
-	if err := checkLayouts(); err != nil {
+	if err := gomap.Check(); err != nil {
 		die(3, "%v", err)
 	}
 	args := os.Args[1:]

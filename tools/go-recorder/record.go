@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"unsafe"
+
+	"tophash/gomap"
 )
 
 // maxB is the first B the recorder refuses: from B = 16 on Go counts
@@ -144,8 +146,8 @@ type iterState struct {
 
 type recorder struct {
 	m      map[uint64]uint64
-	h      *hmapView
-	mt     *maptypeView
+	h      *gomap.Hmap
+	mt     *gomap.Maptype
 	seed   uint32 // hash0 the current pins were taken under
 	pinned map[uint64]bool
 	seen   []uint64 // every key ever named, in first-seen order
@@ -169,7 +171,7 @@ type recorder struct {
 // whose table would be outside the recordable range before allocating it).
 func hintB(n int) uint8 {
 	B := uint8(0)
-	for n > bucketCnt && uint64(n) > 13*((uint64(1)<<B)/2) {
+	for n > gomap.BucketCnt && uint64(n) > 13*((uint64(1)<<B)/2) {
 		B++
 	}
 	return B
@@ -186,13 +188,13 @@ func record(ops []op, verifyEvery bool) (*recorder, error) {
 	}
 	r := &recorder{
 		m:           make(map[uint64]uint64, hint),
-		mt:          mapType(),
+		mt:          gomap.MapTypeOf[uint64](),
 		pinned:      map[uint64]bool{},
 		iters:       map[string]*iterState{},
 		verifyEvery: verifyEvery,
 	}
-	r.h = header(r.m)
-	r.seed = r.h.hash0
+	r.h = gomap.Header(r.m)
+	r.seed = r.h.Hash0
 	r.emit(fmt.Sprintf("hint %d", hint))
 	if r.h.B >= maxB {
 		return nil, lerr(1, "hint %d made B=%d", hint, r.h.B)
@@ -221,7 +223,7 @@ func (r *recorder) emit(s string) int {
 }
 
 func (r *recorder) pin(k uint64) {
-	r.emit(fmt.Sprintf("hash %d 0x%016x", k, hashKey(r.mt, k, r.h.hash0)))
+	r.emit(fmt.Sprintf("hash %d 0x%016x", k, gomap.HashOf(r.mt, k, r.h.Hash0)))
 }
 
 func (r *recorder) step(o op) error {
@@ -233,7 +235,7 @@ func (r *recorder) step(o op) error {
 		}
 	}
 	h := r.h
-	wasGrowing := h.oldbuckets != nil
+	wasGrowing := h.Oldbuckets != nil
 	switch o.kind {
 	case "hint":
 		return lerr(o.line, "hint is only allowed as the first operation")
@@ -264,9 +266,9 @@ func (r *recorder) step(o op) error {
 		}
 		before := *h
 		clearMap(r.m)
-		if before.count != 0 {
-			if h.count != 0 || h.oldbuckets != nil || h.nevacuate != 0 || h.noverflow != 0 ||
-				h.B != before.B || h.buckets != before.buckets || h.flags&flagSameSizeGrow != 0 {
+		if before.Count != 0 {
+			if h.Count != 0 || h.Oldbuckets != nil || h.Nevacuate != 0 || h.Noverflow != 0 ||
+				h.B != before.B || h.Buckets != before.Buckets || h.Flags&gomap.FlagSameSizeGrow != 0 {
 				return ierr("line %d: clear did not act as runtime.mapclear", o.line)
 			}
 		} else if *h != before {
@@ -291,24 +293,24 @@ func (r *recorder) step(o op) error {
 			return lerr(o.line, "next %s: the iterator was open across the clear of a non-empty map at line %d; what Go yields then depends on its allocator (golang/go#59411), so it cannot be recorded (declare the iterator again first)", o.id, st.poisonedBy)
 		}
 		first := !st.stepped
-		nonEmpty := h.count != 0
+		nonEmpty := h.Count != 0
 		ok := st.it.Next()
-		iv := iterView(st.it)
+		iv := gomap.IterView(st.it)
 		if first {
 			st.stepped = true
-			hi := &iv.hiter
-			if hi.t != unsafe.Pointer(r.mt) {
+			hi := &iv.Hiter
+			if hi.T != unsafe.Pointer(r.mt) {
 				return ierr("line %d: hiter.t is not the map type after the first Next", o.line)
 			}
-			if nonEmpty && (hi.h != unsafe.Pointer(h) || hi.B != h.B ||
-				hi.startBucket >= uintptr(1)<<h.B || hi.offset >= bucketCnt) {
+			if nonEmpty && (hi.H != unsafe.Pointer(h) || hi.B != h.B ||
+				hi.StartBucket >= uintptr(1)<<h.B || hi.Offset >= gomap.BucketCnt) {
 				return ierr("line %d: hiter after mapiterinit does not match the map (h=%v B=%d start=%d offset=%d)",
-					o.line, hi.h == unsafe.Pointer(h), hi.B, hi.startBucket, hi.offset)
+					o.line, hi.H == unsafe.Pointer(h), hi.B, hi.StartBucket, hi.Offset)
 			}
-			if !nonEmpty && (hi.h != nil || hi.startBucket != 0 || hi.offset != 0 || ok) {
+			if !nonEmpty && (hi.H != nil || hi.StartBucket != 0 || hi.Offset != 0 || ok) {
 				return ierr("line %d: iterator on an empty map was not left at its end", o.line)
 			}
-			r.trace[st.declIdx] = fmt.Sprintf("iter %s %d %d", st.id, hi.startBucket, hi.offset)
+			r.trace[st.declIdx] = fmt.Sprintf("iter %s %d %d", st.id, hi.StartBucket, hi.Offset)
 		}
 		if !ok {
 			st.ended = true
@@ -316,7 +318,7 @@ func (r *recorder) step(o op) error {
 			break
 		}
 		k, v := st.it.Key().Uint(), st.it.Value().Uint()
-		if *(*uint64)(iv.hiter.key) != k {
+		if *(*uint64)(iv.Hiter.Key) != k {
 			return ierr("line %d: hiter.key does not point at the key reflect returned", o.line)
 		}
 		fmt.Fprintf(&r.exp, "next %s %d %d\n", o.id, k, v)
@@ -329,20 +331,20 @@ func (r *recorder) step(o op) error {
 	default:
 		return lerr(o.line, "unknown operation %q", o.kind)
 	}
-	if h.flags&flagHashWriting != 0 {
+	if h.Flags&gomap.FlagHashWriting != 0 {
 		return ierr("line %d: hashWriting left set", o.line)
 	}
-	if !wasGrowing && h.oldbuckets != nil {
+	if !wasGrowing && h.Oldbuckets != nil {
 		r.growths++
-		if h.flags&flagSameSizeGrow != 0 {
+		if h.Flags&gomap.FlagSameSizeGrow != 0 {
 			r.sameSize++
 		}
 	}
-	if h.hash0 != r.seed {
+	if h.Hash0 != r.seed {
 		// The runtime reseeded the map (a clear of a non-empty map, or a
 		// delete that emptied it): pin every key ever seen again, so that
 		// keys still sitting in arrays an iterator holds hash right too.
-		r.seed = h.hash0
+		r.seed = h.Hash0
 		r.reseeds++
 		for _, k := range r.seen {
 			r.pin(k)
@@ -368,25 +370,25 @@ func clearMap(m map[uint64]uint64) {
 	}
 }
 
-func writeBucket(w *strings.Builder, b *bmapView) {
-	for s := 0; s < bucketCnt; s++ {
+func writeBucket(w *strings.Builder, b *gomap.Bmap) {
+	for s := 0; s < gomap.BucketCnt; s++ {
 		if s > 0 {
 			w.WriteByte(' ')
 		}
-		fmt.Fprintf(w, "%02x", b.tophash[s])
+		fmt.Fprintf(w, "%02x", b.Tophash[s])
 	}
 	w.WriteString(" |")
-	for s := 0; s < bucketCnt; s++ {
-		if b.tophash[s] >= minTopHash {
+	for s := 0; s < gomap.BucketCnt; s++ {
+		if b.Tophash[s] >= gomap.MinTopHash {
 			w.WriteByte(' ')
-			w.WriteString(strconv.FormatUint(b.keys[s], 10))
+			w.WriteString(strconv.FormatUint(b.Keys[s], 10))
 		} else {
 			w.WriteString(" .")
 		}
 	}
 }
 
-var emptyBucket bmapView
+var emptyBucket gomap.Bmap
 
 func writeArray(w *strings.Builder, tag string, array unsafe.Pointer, n uintptr) {
 	for i := uintptr(0); i < n; i++ {
@@ -394,7 +396,7 @@ func writeArray(w *strings.Builder, tag string, array unsafe.Pointer, n uintptr)
 		if array == nil {
 			writeBucket(w, &emptyBucket)
 		} else {
-			for b, first := bucketAt(array, i), true; b != nil; b, first = (*bmapView)(b.overflow), false {
+			for b, first := gomap.BucketAt(array, i), true; b != nil; b, first = (*gomap.Bmap)(b.Overflow), false {
 				if !first {
 					w.WriteString(" -> ")
 				}
@@ -407,7 +409,7 @@ func writeArray(w *strings.Builder, tag string, array unsafe.Pointer, n uintptr)
 
 func (r *recorder) oldCount() uintptr {
 	h := r.h
-	if h.flags&flagSameSizeGrow != 0 {
+	if h.Flags&gomap.FlagSameSizeGrow != 0 {
 		return uintptr(1) << h.B
 	}
 	return uintptr(1) << (h.B - 1)
@@ -417,27 +419,27 @@ func (r *recorder) oldCount() uintptr {
 func (r *recorder) dump() {
 	h := r.h
 	growing, same := 0, 0
-	if h.oldbuckets != nil {
+	if h.Oldbuckets != nil {
 		growing = 1
 		r.midGrowD++
 	}
-	if h.flags&flagSameSizeGrow != 0 {
+	if h.Flags&gomap.FlagSameSizeGrow != 0 {
 		same = 1
 	}
 	w := &r.exp
 	fmt.Fprintf(w, "dump B=%d count=%d noverflow=%d nevacuate=%d growing=%d samesize=%d\n",
-		h.B, h.count, h.noverflow, h.nevacuate, growing, same)
-	writeArray(w, "new", h.buckets, uintptr(1)<<h.B)
-	if h.oldbuckets != nil {
-		writeArray(w, "old", h.oldbuckets, r.oldCount())
+		h.B, h.Count, h.Noverflow, h.Nevacuate, growing, same)
+	writeArray(w, "new", h.Buckets, uintptr(1)<<h.B)
+	if h.Oldbuckets != nil {
+		writeArray(w, "old", h.Oldbuckets, r.oldCount())
 	}
 	w.WriteString("end\n")
 }
 
 func topHash(hash uint64) uint8 {
 	t := uint8(hash >> 56)
-	if t < minTopHash {
-		t += minTopHash
+	if t < gomap.MinTopHash {
+		t += gomap.MinTopHash
 	}
 	return t
 }
@@ -452,42 +454,42 @@ func (r *recorder) verify(line int) error {
 	filled := 0
 	check := func(tag string, array unsafe.Pointer, n uintptr) error {
 		for i := uintptr(0); i < n; i++ {
-			for b := bucketAt(array, i); b != nil; b = (*bmapView)(b.overflow) {
-				for s := 0; s < bucketCnt; s++ {
-					top := b.tophash[s]
-					if top < minTopHash {
+			for b := gomap.BucketAt(array, i); b != nil; b = (*gomap.Bmap)(b.Overflow) {
+				for s := 0; s < gomap.BucketCnt; s++ {
+					top := b.Tophash[s]
+					if top < gomap.MinTopHash {
 						continue
 					}
 					filled++
-					k := b.keys[s]
+					k := b.Keys[s]
 					if !r.pinned[k] {
 						return ierr("line %d: %s bucket %d holds key %d that was never named", line, tag, i, k)
 					}
-					hv := hashKey(r.mt, k, h.hash0)
+					hv := uint64(gomap.HashOf(r.mt, k, h.Hash0))
 					if topHash(hv) != top || uintptr(hv)&(n-1) != i {
 						return ierr("line %d: %s bucket %d slot %d: key %d (tophash %02x) does not hash there under hash0 %#x (hash %#016x)",
-							line, tag, i, s, k, top, h.hash0, hv)
+							line, tag, i, s, k, top, h.Hash0, hv)
 					}
-					if v, ok := r.m[k]; !ok || v != b.elems[s] {
-						return ierr("line %d: %s bucket %d slot %d: key %d elem %d, map says %d %v", line, tag, i, s, k, b.elems[s], v, ok)
+					if v, ok := r.m[k]; !ok || v != b.Elems[s] {
+						return ierr("line %d: %s bucket %d slot %d: key %d elem %d, map says %d %v", line, tag, i, s, k, b.Elems[s], v, ok)
 					}
 				}
 			}
 		}
 		return nil
 	}
-	if h.buckets != nil {
-		if err := check("new", h.buckets, uintptr(1)<<h.B); err != nil {
+	if h.Buckets != nil {
+		if err := check("new", h.Buckets, uintptr(1)<<h.B); err != nil {
 			return err
 		}
 	}
-	if h.oldbuckets != nil {
-		if err := check("old", h.oldbuckets, r.oldCount()); err != nil {
+	if h.Oldbuckets != nil {
+		if err := check("old", h.Oldbuckets, r.oldCount()); err != nil {
 			return err
 		}
 	}
-	if filled != h.count || filled != len(r.m) {
-		return ierr("line %d: %d filled slots, count %d, len %d", line, filled, h.count, len(r.m))
+	if filled != h.Count || filled != len(r.m) {
+		return ierr("line %d: %d filled slots, count %d, len %d", line, filled, h.Count, len(r.m))
 	}
 	return nil
 }
