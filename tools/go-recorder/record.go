@@ -67,70 +67,90 @@ func parseScript(r io.Reader, traceInput bool) ([]op, error) {
 		if s == "" || s[0] == '#' {
 			continue
 		}
-		t := strings.Fields(s)
-		o := op{line: lineNo, kind: t[0]}
-		want := map[string]int{"hint": 2, "put": 3, "del": 2, "get": 2, "len": 1,
-			"clear": 1, "iter": 2, "next": 2, "dump": 1}
-		if traceInput {
-			if t[0] == "hash" {
-				if len(t) != 3 {
-					return nil, lerr(lineNo, "hash: want 2 arguments, got %d", len(t)-1)
-				}
-				continue
-			}
-			if t[0] == "iter" {
-				want["iter"] = 4
-			}
-		} else if t[0] == "hash" {
-			return nil, lerr(lineNo, "hash lines are not accepted in an op script (the recorder pins every key itself; use -trace-input to record a trace)")
+		o, skip, err := parseLine(strings.Fields(s), lineNo, traceInput)
+		if err == nil && !skip {
+			err = parseArgs(&o, strings.Fields(s), len(ops) == 0)
 		}
-		n, known := want[t[0]]
-		if !known {
-			return nil, lerr(lineNo, "unknown operation %q", t[0])
+		if err != nil {
+			return nil, err
 		}
-		if len(t) != n {
-			return nil, lerr(lineNo, "%s: want %d argument(s), got %d", t[0], n-1, len(t)-1)
+		if !skip {
+			ops = append(ops, o)
 		}
-		switch t[0] {
-		case "hint":
-			if len(ops) != 0 {
-				return nil, lerr(lineNo, "hint is only allowed as the first operation")
-			}
-			v, ok := parseU64(t[1])
-			if !ok || v >= 1<<31 {
-				return nil, lerr(lineNo, "hint: bad size %q (want 0 <= N < 2^31)", t[1])
-			}
-			o.n = int(v)
-		case "put", "del", "get":
-			k, ok := parseU64(t[1])
-			if !ok {
-				return nil, lerr(lineNo, "%s: bad key %q", t[0], t[1])
-			}
-			o.key = k
-			if t[0] == "put" {
-				v, ok := parseU64(t[2])
-				if !ok {
-					return nil, lerr(lineNo, "put: bad value %q", t[2])
-				}
-				o.val = v
-			}
-		case "iter", "next":
-			o.id = t[1]
-			if t[0] == "iter" && len(t) == 4 {
-				if _, ok := parseU64(t[2]); !ok {
-					return nil, lerr(lineNo, "iter: bad start %q", t[2])
-				}
-				if _, ok := parseU64(t[3]); !ok {
-					return nil, lerr(lineNo, "iter: bad offset %q", t[3])
-				}
-			}
-		}
-		ops = append(ops, o)
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("reading script: %v", err)
 	}
 	return ops, nil
+}
+
+// parseLine checks one line's operation and its number of tokens; skip is
+// set for a trace's hash line.
+func parseLine(t []string, lineNo int, traceInput bool) (o op, skip bool, err error) {
+	o = op{line: lineNo, kind: t[0]}
+	want := map[string]int{"hint": 2, "put": 3, "del": 2, "get": 2, "len": 1,
+		"clear": 1, "iter": 2, "next": 2, "dump": 1}
+	if traceInput {
+		if t[0] == "hash" {
+			if len(t) != 3 {
+				return o, false, lerr(lineNo, "hash: want 2 arguments, got %d", len(t)-1)
+			}
+			return o, true, nil
+		}
+		if t[0] == "iter" {
+			want["iter"] = 4
+		}
+	} else if t[0] == "hash" {
+		return o, false, lerr(lineNo, "hash lines are not accepted in an op script (the recorder pins every key itself; use -trace-input to record a trace)")
+	}
+	n, known := want[t[0]]
+	if !known {
+		return o, false, lerr(lineNo, "unknown operation %q", t[0])
+	}
+	if len(t) != n {
+		return o, false, lerr(lineNo, "%s: want %d argument(s), got %d", t[0], n-1, len(t)-1)
+	}
+	return o, false, nil
+}
+
+// parseArgs reads an op's arguments (their number is already checked).
+func parseArgs(o *op, t []string, first bool) error {
+	lineNo := o.line
+	switch t[0] {
+	case "hint":
+		if !first {
+			return lerr(lineNo, "hint is only allowed as the first operation")
+		}
+		v, ok := parseU64(t[1])
+		if !ok || v >= 1<<31 {
+			return lerr(lineNo, "hint: bad size %q (want 0 <= N < 2^31)", t[1])
+		}
+		o.n = int(v)
+	case "put", "del", "get":
+		k, ok := parseU64(t[1])
+		if !ok {
+			return lerr(lineNo, "%s: bad key %q", t[0], t[1])
+		}
+		o.key = k
+		if t[0] == "put" {
+			v, ok := parseU64(t[2])
+			if !ok {
+				return lerr(lineNo, "put: bad value %q", t[2])
+			}
+			o.val = v
+		}
+	case "iter", "next":
+		o.id = t[1]
+		if t[0] == "iter" && len(t) == 4 {
+			if _, ok := parseU64(t[2]); !ok {
+				return lerr(lineNo, "iter: bad start %q", t[2])
+			}
+			if _, ok := parseU64(t[3]); !ok {
+				return lerr(lineNo, "iter: bad offset %q", t[3])
+			}
+		}
+	}
+	return nil
 }
 
 type iterState struct {
@@ -234,8 +254,15 @@ func (r *recorder) step(o op) error {
 			r.pin(o.key)
 		}
 	}
-	h := r.h
-	wasGrowing := h.Oldbuckets != nil
+	wasGrowing := r.h.Oldbuckets != nil
+	if err := r.apply(o); err != nil {
+		return err
+	}
+	return r.afterStep(o, wasGrowing)
+}
+
+// apply runs one op on the map and writes its trace and expected lines.
+func (r *recorder) apply(o op) error {
 	switch o.kind {
 	case "hint":
 		return lerr(o.line, "hint is only allowed as the first operation")
@@ -256,72 +283,14 @@ func (r *recorder) step(o op) error {
 		r.emit("len")
 		fmt.Fprintf(&r.exp, "len %d\n", len(r.m))
 	case "clear":
-		r.emit("clear")
-		if len(r.m) != 0 {
-			for _, st := range r.iters {
-				if st.stepped && !st.ended && st.poisonedBy == 0 {
-					st.poisonedBy = o.line
-				}
-			}
-		}
-		before := *h
-		clearMap(r.m)
-		if before.Count != 0 {
-			if h.Count != 0 || h.Oldbuckets != nil || h.Nevacuate != 0 || h.Noverflow != 0 ||
-				h.B != before.B || h.Buckets != before.Buckets || h.Flags&gomap.FlagSameSizeGrow != 0 {
-				return ierr("line %d: clear did not act as runtime.mapclear", o.line)
-			}
-		} else if *h != before {
-			return ierr("line %d: clear of an empty map changed the map", o.line)
-		}
+		return r.clear(o)
 	case "iter":
 		idx := r.emit("") // filled at the first next
 		st := &iterState{id: o.id, it: reflect.ValueOf(r.m).MapRange(), declIdx: idx}
 		r.iters[o.id] = st
 		r.declared = append(r.declared, st)
 	case "next":
-		st := r.iters[o.id]
-		if st == nil {
-			return lerr(o.line, "next of undeclared iterator %q", o.id)
-		}
-		r.emit("next " + o.id)
-		if st.ended {
-			fmt.Fprintf(&r.exp, "next %s end\n", o.id)
-			break
-		}
-		if st.poisonedBy != 0 {
-			return lerr(o.line, "next %s: the iterator was open across the clear of a non-empty map at line %d; what Go yields then depends on its allocator (golang/go#59411), so it cannot be recorded (declare the iterator again first)", o.id, st.poisonedBy)
-		}
-		first := !st.stepped
-		nonEmpty := h.Count != 0
-		ok := st.it.Next()
-		iv := gomap.IterView(st.it)
-		if first {
-			st.stepped = true
-			hi := &iv.Hiter
-			if hi.T != unsafe.Pointer(r.mt) {
-				return ierr("line %d: hiter.t is not the map type after the first Next", o.line)
-			}
-			if nonEmpty && (hi.H != unsafe.Pointer(h) || hi.B != h.B ||
-				hi.StartBucket >= uintptr(1)<<h.B || hi.Offset >= gomap.BucketCnt) {
-				return ierr("line %d: hiter after mapiterinit does not match the map (h=%v B=%d start=%d offset=%d)",
-					o.line, hi.H == unsafe.Pointer(h), hi.B, hi.StartBucket, hi.Offset)
-			}
-			if !nonEmpty && (hi.H != nil || hi.StartBucket != 0 || hi.Offset != 0 || ok) {
-				return ierr("line %d: iterator on an empty map was not left at its end", o.line)
-			}
-			r.trace[st.declIdx] = fmt.Sprintf("iter %s %d %d", st.id, hi.StartBucket, hi.Offset)
-		}
-		if !ok {
-			st.ended = true
-			fmt.Fprintf(&r.exp, "next %s end\n", o.id)
-			break
-		}
-		k, v := st.it.Key().Uint(), st.it.Value().Uint()
-		if *(*uint64)(iv.Hiter.Key) != k {
-			return ierr("line %d: hiter.key does not point at the key reflect returned", o.line)
-		}
-		fmt.Fprintf(&r.exp, "next %s %d %d\n", o.id, k, v)
+		return r.next(o)
 	case "dump":
 		r.emit("dump")
 		if err := r.verify(o.line); err != nil {
@@ -331,6 +300,94 @@ func (r *recorder) step(o op) error {
 	default:
 		return lerr(o.line, "unknown operation %q", o.kind)
 	}
+	return nil
+}
+
+// clear clears the map with the loop Go compiles to runtime.mapclear, and
+// checks that it acted as mapclear does.
+func (r *recorder) clear(o op) error {
+	h := r.h
+	r.emit("clear")
+	if len(r.m) != 0 {
+		for _, st := range r.iters {
+			if st.stepped && !st.ended && st.poisonedBy == 0 {
+				st.poisonedBy = o.line
+			}
+		}
+	}
+	before := *h
+	clearMap(r.m)
+	if before.Count != 0 {
+		if h.Count != 0 || h.Oldbuckets != nil || h.Nevacuate != 0 || h.Noverflow != 0 ||
+			h.B != before.B || h.Buckets != before.Buckets || h.Flags&gomap.FlagSameSizeGrow != 0 {
+			return ierr("line %d: clear did not act as runtime.mapclear", o.line)
+		}
+	} else if *h != before {
+		return ierr("line %d: clear of an empty map changed the map", o.line)
+	}
+	return nil
+}
+
+// next steps an iterator; its first step also fills in the iter line with
+// the start bucket and offset mapiterinit drew.
+func (r *recorder) next(o op) error {
+	st := r.iters[o.id]
+	if st == nil {
+		return lerr(o.line, "next of undeclared iterator %q", o.id)
+	}
+	r.emit("next " + o.id)
+	if st.ended {
+		fmt.Fprintf(&r.exp, "next %s end\n", o.id)
+		return nil
+	}
+	if st.poisonedBy != 0 {
+		return lerr(o.line, "next %s: the iterator was open across the clear of a non-empty map at line %d; what Go yields then depends on its allocator (golang/go#59411), so it cannot be recorded (declare the iterator again first)", o.id, st.poisonedBy)
+	}
+	first := !st.stepped
+	nonEmpty := r.h.Count != 0
+	ok := st.it.Next()
+	iv := gomap.IterView(st.it)
+	if first {
+		st.stepped = true
+		if err := r.iterInit(o, st, &iv.Hiter, nonEmpty, ok); err != nil {
+			return err
+		}
+	}
+	if !ok {
+		st.ended = true
+		fmt.Fprintf(&r.exp, "next %s end\n", o.id)
+		return nil
+	}
+	k, v := st.it.Key().Uint(), st.it.Value().Uint()
+	if *(*uint64)(iv.Hiter.Key) != k {
+		return ierr("line %d: hiter.key does not point at the key reflect returned", o.line)
+	}
+	fmt.Fprintf(&r.exp, "next %s %d %d\n", o.id, k, v)
+	return nil
+}
+
+// iterInit checks the hiter mapiterinit left and writes the iter line.
+func (r *recorder) iterInit(o op, st *iterState, hi *gomap.Hiter, nonEmpty, ok bool) error {
+	h := r.h
+	if hi.T != unsafe.Pointer(r.mt) {
+		return ierr("line %d: hiter.t is not the map type after the first Next", o.line)
+	}
+	if nonEmpty && (hi.H != unsafe.Pointer(h) || hi.B != h.B ||
+		hi.StartBucket >= uintptr(1)<<h.B || hi.Offset >= gomap.BucketCnt) {
+		return ierr("line %d: hiter after mapiterinit does not match the map (h=%v B=%d start=%d offset=%d)",
+			o.line, hi.H == unsafe.Pointer(h), hi.B, hi.StartBucket, hi.Offset)
+	}
+	if !nonEmpty && (hi.H != nil || hi.StartBucket != 0 || hi.Offset != 0 || ok) {
+		return ierr("line %d: iterator on an empty map was not left at its end", o.line)
+	}
+	r.trace[st.declIdx] = fmt.Sprintf("iter %s %d %d", st.id, hi.StartBucket, hi.Offset)
+	return nil
+}
+
+// afterStep checks and counts what the op did to the map: growth, a
+// reseed (every key is pinned again), B.
+func (r *recorder) afterStep(o op, wasGrowing bool) error {
+	h := r.h
 	if h.Flags&gomap.FlagHashWriting != 0 {
 		return ierr("line %d: hashWriting left set", o.line)
 	}
