@@ -44,7 +44,7 @@ mapfile -t targets < <(th_fuzz_targets)
 # The instrumentation is in $CXXFLAGS already (TOPHASH_FUZZ_INSTRUMENT
 # empty); the engine is $LIB_FUZZING_ENGINE; no build type, so the
 # environment's -O and -g stand; only the library and the fuzz targets
-# (the image has none of the tests' dependencies).
+# (the image lacks the dependencies of the properties and benchmarks).
 generator="Unix Makefiles"
 command -v ninja >/dev/null 2>&1 && generator=Ninja
 rm -rf "$build"
