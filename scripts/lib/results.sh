@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2154  # th_root, th_prog, th_say, th_fail: scripts/lib/common.sh
 # scripts/lib/results.sh: the generated, dated results files. Source it
 # after scripts/lib/common.sh. Every measuring script writes one Markdown
 # file per run, named KIND-<UTC stamp>.md: into results/ with --record
@@ -117,6 +118,7 @@ th_results_index() {
   local end='<!-- end of latest -->' kind file list readme
   [ -f "$index" ] || th_fail "results/README.md is missing"
   list=$(th_results_latest | while read -r kind file; do
+    # shellcheck disable=SC2016  # backquotes for Markdown
     printf -- '- %s: [`%s`](%s)\n' "$kind" "$file" "$file"
   done)
   awk -v b="$begin" -v e="$end" -v list="$list" '
