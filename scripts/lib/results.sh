@@ -44,7 +44,8 @@ th_results_start() {  # kind record args...
   done
   th_results_commit=$(git -C "$th_root" rev-parse HEAD 2>/dev/null || echo unknown)
   th_results_tree="working tree clean"
-  [ -n "$(git -C "$th_root" status --porcelain -- . ':!results' 2>/dev/null)" ] &&
+  # Markdown builds nothing (and --record rewrites the READMEs' links).
+  [ -n "$(git -C "$th_root" status --porcelain -- . ':!results' ':(exclude,glob)**/*.md' 2>/dev/null)" ] &&
     th_results_tree="with uncommitted changes (the figures are of the working tree)"
 }
 
