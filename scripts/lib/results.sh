@@ -32,7 +32,7 @@ th_results_start() {  # kind record args...
   th_results_stamp=$(date -u +%Y%m%d-%H%M%S)
   th_results_date=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
   th_results_load=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
-  [ "$record" = 1 ] && dir=results
+  if [ "$record" = 1 ]; then dir=results; fi
   mkdir -p "$th_root/$dir" || th_fail "cannot create $dir/"
   th_results_file=$dir/$kind-$th_results_stamp.md
   th_results_command="scripts/$th_prog"
@@ -45,8 +45,9 @@ th_results_start() {  # kind record args...
   th_results_commit=$(git -C "$th_root" rev-parse HEAD 2>/dev/null || echo unknown)
   th_results_tree="working tree clean"
   # Markdown builds nothing (and --record rewrites the READMEs' links).
-  [ -n "$(git -C "$th_root" status --porcelain -- . ':!results' ':(exclude,glob)**/*.md' 2>/dev/null)" ] &&
+  if [ -n "$(git -C "$th_root" status --porcelain -- . ':!results' ':(exclude,glob)**/*.md' 2>/dev/null)" ]; then
     th_results_tree="with uncommitted changes (the figures are of the working tree)"
+  fi
 }
 
 # The compile flags of SOURCE (relative to the root) in BUILD_DIR's
