@@ -11,9 +11,9 @@
 namespace tophash::fuzz {
 
 // nullopt for the trace target (text, not bytes) and unknown names.
-inline std::optional<reference::DecodeOptions> options_for(std::string_view target) {
+inline std::optional<DecodeOptions> options_for(std::string_view target) {
   using trace::KeyType;
-  reference::DecodeOptions o;
+  DecodeOptions o;
   if (target == "u64_real") {
     o.keys = KeyType::kU64;
   } else if (target == "u64_tiny") {
