@@ -1,16 +1,19 @@
 #!/bin/bash -eu
-# Builds every tophash fuzz target the way OSS-Fuzz and ClusterFuzzLite do:
-# the compiler and flags come from the environment ($CC $CXX $CFLAGS
-# $CXXFLAGS $LIB_FUZZING_ENGINE) and everything lands in $OUT:
+# Builds every tophash fuzz target the way OSS-Fuzz and ClusterFuzzLite do,
+# through the project's own CMake (the same sources, the same
+# fuzz/coverage-ignorelist.txt and per-file flags as the fuzz preset). The
+# compiler and flags come from the environment ($CXX $CXXFLAGS
+# $LIB_FUZZING_ENGINE); everything lands in $OUT:
 #
-#   $OUT/fuzz_T                  one binary per fuzz/fuzz_T.cc
+#   $OUT/fuzz_T                  one binary per name in fuzz/targets.txt
 #   $OUT/fuzz_T_seed_corpus.zip  corpus/T and corpus/regressions/T
 #   $OUT/fuzz_T.dict             fuzz/T.dict, where there is one
-#   $OUT/fuzz_T.options          libFuzzer options (max_len)
+#   $OUT/fuzz_T.options          fuzz/fuzz.options (max_len, as the campaign's)
 #
-# The build needs only a C++20 compiler: no CMake, no presets. It is also
-# run outside Docker by scripts/oss-fuzz-local, which sets the same
-# variables. TOPHASH_BUILD_JOBS caps parallel compiles (default: nproc).
+# Needs CMake 3.25 or newer (the Dockerfiles install it) and python3 (for
+# the seed corpus zips). It is also run outside Docker by
+# scripts/oss-fuzz-local, which sets the same variables. TOPHASH_JOBS caps
+# parallel compiles (default: nproc).
 
 # The checkout: the directory above this script when it sits in the repo
 # (.clusterfuzzlite/build.sh), else the working directory OSS-Fuzz starts
@@ -19,7 +22,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=""
 for candidate in "$here/.." "$PWD" "${SRC:-/nonexistent}/tophash"; do
   if [ -f "$candidate/impl/include/tophash/bucket_map.h" ]; then
-    root=$(cd "$candidate" && pwd)
+    root=$(cd "$candidate" && pwd -P)  # physical: CMake wants one spelling of each path
     break
   fi
 done
@@ -27,98 +30,30 @@ if [ -z "$root" ]; then
   echo "build.sh: cannot find the tophash checkout (looked beside this script, in \$PWD and \$SRC/tophash)" >&2
   exit 1
 fi
+th_prog=build.sh
+# shellcheck source=../scripts/lib/common.sh
+. "$root/scripts/lib/common.sh"
 
 : "${CXX:?}" "${OUT:?}" "${LIB_FUZZING_ENGINE:?}"
-CXXFLAGS=${CXXFLAGS:-}
 WORK=${WORK:-$(mktemp -d)}
-jobs=${TOPHASH_BUILD_JOBS:-$(nproc 2>/dev/null || echo 2)}
-obj="$WORK/tophash-obj"
-rm -rf "$obj"
-mkdir -p "$obj" "$OUT"
+build="$WORK/tophash-build"
+mkdir -p "$OUT"
+mapfile -t targets < <(th_fuzz_targets)
+[ ${#targets[@]} -gt 0 ] || th_fail "no fuzz targets in fuzz/targets.txt"
 
-# $CXXFLAGS is split on spaces on purpose: that is how OSS-Fuzz passes it.
-# shellcheck disable=SC2206
-flags=($CXXFLAGS -std=c++20 -I"$root/impl/include" -I"$root/reference" -I"$root/fuzz")
-# Where the engine instruments for coverage (libFuzzer's fuzzer-no-link,
-# or -fsanitize-coverage=...), leave out the harness's templates, as the
-# CMake fuzz build does (fuzz/coverage-ignorelist.txt says why).
-case " $CXXFLAGS " in
-  *fuzzer-no-link*|*-fsanitize-coverage=*)
-    flags+=(-fsanitize-coverage-ignorelist="$root/fuzz/coverage-ignorelist.txt" -Wno-unused-command-line-argument) ;;
-esac
-
-# The harness-only sources carry no coverage feedback, as in the CMake fuzz
-# build (reference/CMakeLists.txt): the fuzzer should learn from the map
-# and the trace parser, not from the model, and it keeps throughput up.
-harness_only=" decode.cc model.cc iter_oracle.cc executor.cc "
-# The files that instantiate the map keep its edges but not the tracing of
-# its compares, as in the CMake fuzz build (reference/CMakeLists.txt says why).
-map_files=" run_u64.cc run_string.cc run_double.cc run_counted.cc "
-untraced=()
-case " $CXXFLAGS " in
-  *fuzzer-no-link*|*-fsanitize-coverage=*) untraced=(-fno-sanitize-coverage=trace-cmp) ;;
-esac
-
-pids=()
-compile() {  # source object [extra flags...]
-  local src=$1 o=$2; shift 2
-  "$CXX" "${flags[@]}" "$@" -c "$src" -o "$o" &
-  pids+=($!)
-  if [ ${#pids[@]} -ge "$jobs" ]; then
-    wait "${pids[0]}"
-    pids=("${pids[@]:1}")
-  fi
-}
-wait_all() {
-  local p
-  for p in "${pids[@]}"; do wait "$p"; done
-  pids=()
-}
-
-targets=()
-for f in "$root"/fuzz/fuzz_*.cc; do
-  t=$(basename "$f" .cc)
-  targets+=("${t#fuzz_}")
-done
-if [ ${#targets[@]} -eq 0 ]; then
-  echo "build.sh: no fuzz targets (fuzz/fuzz_*.cc) in $root" >&2
-  exit 1
-fi
-
-# reference/: the op language, model, oracles and executor, as one archive
-# so each target links only what it uses.
-ref_objs=()
-for f in "$root"/reference/*.cc; do
-  name=$(basename "$f")
-  extra=()
-  case "$harness_only" in *" $name "*) extra=(-fno-sanitize=fuzzer-no-link) ;; esac
-  case "$map_files" in *" $name "*) extra=("${untraced[@]}") ;; esac
-  compile "$f" "$obj/ref_${name%.cc}.o" "${extra[@]}"
-  ref_objs+=("$obj/ref_${name%.cc}.o")
-done
-compile "$root/fuzz/sanitizer_options.cc" "$obj/sanitizer_options.o"
-for t in "${targets[@]}"; do
-  compile "$root/fuzz/fuzz_$t.cc" "$obj/fuzz_$t.o"
-done
-wait_all
-
-ar=${AR:-ar}
-command -v "$ar" >/dev/null 2>&1 || ar=llvm-ar
-rm -f "$obj/libtophash_reference.a"
-"$ar" rcs "$obj/libtophash_reference.a" "${ref_objs[@]}"
-
-# Link (libFuzzer's driver comes from $LIB_FUZZING_ENGINE).
-# shellcheck disable=SC2086
-for t in "${targets[@]}"; do
-  "$CXX" "${flags[@]}" "$obj/fuzz_$t.o" "$obj/sanitizer_options.o" "$obj/libtophash_reference.a" \
-    $LIB_FUZZING_ENGINE -o "$OUT/fuzz_$t" &
-  pids+=($!)
-  if [ ${#pids[@]} -ge "$jobs" ]; then
-    wait "${pids[0]}"
-    pids=("${pids[@]:1}")
-  fi
-done
-wait_all
+# The instrumentation is in $CXXFLAGS already (TOPHASH_FUZZ_INSTRUMENT
+# empty); the engine is $LIB_FUZZING_ENGINE; no build type, so the
+# environment's -O and -g stand; only the library and the fuzz targets
+# (the image lacks the dependencies of the properties and benchmarks).
+generator="Unix Makefiles"
+command -v ninja >/dev/null 2>&1 && generator=Ninja
+rm -rf "$build"
+cmake -S "$root" -B "$build" -G "$generator" \
+  -DCMAKE_CXX_COMPILER="$CXX" -DCMAKE_CXX_FLAGS="${CXXFLAGS:-}" -DCMAKE_BUILD_TYPE= \
+  -DTOPHASH_FUZZ=ON -DTOPHASH_FUZZ_ONLY=ON -DTOPHASH_FUZZ_INSTRUMENT= \
+  -DTOPHASH_FUZZ_ENGINE="$LIB_FUZZING_ENGINE" >"$WORK/tophash-configure.log" 2>&1 ||
+  { cat "$WORK/tophash-configure.log" >&2; th_fail "configuring with CMake failed"; }
+th_build "$build" "${targets[@]/#/fuzz_}"
 
 # Seed corpora, dictionaries and options. The zip holds the inputs flat,
 # regressions under a prefix so no name collides. Files with a dot in the
@@ -143,19 +78,12 @@ PY
 }
 
 for t in "${targets[@]}"; do
+  cp "$build/bin/fuzz_$t" "$OUT/fuzz_$t"
   zip_corpus "$OUT/fuzz_${t}_seed_corpus.zip" "$root/corpus/$t" "$root/corpus/regressions/$t"
   if [ -f "$root/fuzz/$t.dict" ]; then
     cp "$root/fuzz/$t.dict" "$OUT/fuzz_$t.dict"
   fi
-  # As scripts/campaign: byte targets decode 4-byte commands, so 2048
-  # bytes is a long program and keeps executions fast; traces are text and
-  # the longest seed traces are about 6 KB.
-  max_len=2048
-  [ "$t" = trace ] && max_len=8192
-  {
-    echo "[libfuzzer]"
-    echo "max_len = $max_len"
-  } >"$OUT/fuzz_$t.options"
+  cp "$root/fuzz/fuzz.options" "$OUT/fuzz_$t.options"
 done
 
-echo "build.sh: built ${#targets[@]} fuzz targets into $OUT: ${targets[*]}"
+th_say "built ${#targets[@]} fuzz targets into $OUT: ${targets[*]}"

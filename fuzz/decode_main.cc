@@ -80,7 +80,7 @@ int main(int argc, char** argv) {
     std::stringstream ss;
     ss << f.rdbuf();
     const std::string bytes = ss.str();
-    trace::Program p = opt ? reference::decode(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size(), *opt)
+    trace::Program p = opt ? fuzz::decode(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size(), *opt)
                            : trace::parse_trace(bytes).program;
     const std::string text = trace::print_trace(p);
     if (stats) {

@@ -60,10 +60,10 @@ struct RunTally {
 // Out of line, so that it keeps out of coverage (coverage-ignorelist.txt)
 // rather than being instrumented inside LLVMFuzzerTestOneInput.
 [[gnu::noinline]] inline int run_program_target(const char* name, const std::uint8_t* data, std::size_t size) {
-  static const reference::DecodeOptions opt = *options_for(name);
+  static const DecodeOptions opt = *options_for(name);
   static const bool print = std::getenv("TOPHASH_PRINT_TRACE") != nullptr;
   static trace::Program p;  // reused: its vectors keep their capacity
-  reference::decode(data, size, opt, p);
+  decode(data, size, opt, p);
   if (print) {
     std::fputs(trace::print_trace(p).c_str(), stdout);
     std::fflush(stdout);

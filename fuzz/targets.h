@@ -1,4 +1,5 @@
-// fuzz/targets.h: the fuzz targets by name and how each decodes its bytes.
+// fuzz/targets.h: how each fuzz target decodes its bytes (the list of
+// targets is fuzz/targets.txt).
 // Shared by the libFuzzer entry points and fuzz-decode, so a crash input
 // always decodes to the same Program the target ran.
 #pragma once
@@ -11,9 +12,9 @@
 namespace tophash::fuzz {
 
 // nullopt for the trace target (text, not bytes) and unknown names.
-inline std::optional<reference::DecodeOptions> options_for(std::string_view target) {
+inline std::optional<DecodeOptions> options_for(std::string_view target) {
   using trace::KeyType;
-  reference::DecodeOptions o;
+  DecodeOptions o;
   if (target == "u64_real") {
     o.keys = KeyType::kU64;
   } else if (target == "u64_tiny") {
@@ -38,8 +39,5 @@ inline std::optional<reference::DecodeOptions> options_for(std::string_view targ
   }
   return o;
 }
-
-inline constexpr std::string_view kTargets[] = {"u64_real", "u64_tiny", "string", "double",
-                                                "counted",  "iter",     "trace"};
 
 }  // namespace tophash::fuzz

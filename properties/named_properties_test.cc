@@ -369,7 +369,7 @@ trace::Op rewritten(const trace::Program& p, trace::Program& q, trace::Op op) {
 // same verdict and the same statistics.
 RC_GTEST_PROP(Named, SteppingAProgramAsItIsWrittenJudgesAsExecuteDoes, (std::uint64_t seed)) {
   CaseClock clock(test_name());
-  reference::DecodeOptions opt;
+  fuzz::DecodeOptions opt;
   opt.keys = *rc::gen::element(trace::KeyType::kU64, trace::KeyType::kString, trace::KeyType::kDouble,
                                trace::KeyType::kCounted);
   opt.tiny_hash = true;
@@ -377,7 +377,7 @@ RC_GTEST_PROP(Named, SteppingAProgramAsItIsWrittenJudgesAsExecuteDoes, (std::uin
   const auto n = *rc::gen::inRange<std::size_t>(0, 2400);  // up to 600 ops: growth, and iterators across it
   auto bytes = *rc::gen::container<std::vector<std::uint8_t>>(n, rc::gen::arbitrary<std::uint8_t>());
   bytes.insert(bytes.begin(), reinterpret_cast<const std::uint8_t*>(&seed), reinterpret_cast<const std::uint8_t*>(&seed) + 4);
-  const trace::Program p = reference::decode(bytes.data(), bytes.size(), opt);
+  const trace::Program p = fuzz::decode(bytes.data(), bytes.size(), opt);
   Executing on_the_clock(p);
   const reference::Verdict whole = reference::execute(p);
   trace::Program q;

@@ -32,13 +32,13 @@ void spend(GenState& s, std::size_t ops, std::size_t steps = 0) {
 
 void put_op(ProgramSut& sut, std::uint32_t id, std::uint32_t value) {
   trace::Op op{OpKind::kPut};
-  op.a = reference::key_for_id(sut.program, id);
-  op.b = reference::value_for_id(sut.program, value);
+  op.a = fuzz::key_for_id(sut.program, id);
+  op.b = fuzz::value_for_id(sut.program, value);
   sut.run(op);
 }
 void key_op(ProgramSut& sut, OpKind kind, std::uint32_t id) {
   trace::Op op{kind};
-  op.a = reference::key_for_id(sut.program, id);
+  op.a = fuzz::key_for_id(sut.program, id);
   sut.run(op);
 }
 void iter_op(ProgramSut& sut, OpKind kind, int it, std::uint64_t start = 0, std::uint64_t offset = 0) {
@@ -57,7 +57,7 @@ bool is_nan_id(const GenState& s, std::uint32_t id) {
   if (s.config.keys != trace::KeyType::kDouble) return false;
   trace::Program p;
   p.config = s.config;
-  const std::uint64_t bits = reference::key_for_id(p, id);
+  const std::uint64_t bits = fuzz::key_for_id(p, id);
   double d;
   std::memcpy(&d, &bits, sizeof d);
   return d != d;

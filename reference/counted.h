@@ -11,33 +11,48 @@
 // alive but is "hollow": it no longer owns its id, so the number of owning
 // objects is exactly what the map holds. Counters are per tag (one for
 // keys, one for values) and process-wide: the harness runs one map at a
-// time.
+// time. The tests use the same type: their own tag (CountedTestObject), and
+// for objects handed between threads atomic counters (SharedCounted).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string>
+#include <type_traits>
 
 #include "tophash/hash.h"
 
 namespace tophash::reference {
 
-struct CountedStats {
-  std::int64_t live = 0;     // constructed and not yet destroyed
-  std::int64_t owning = 0;   // live and not moved from
-  const char* error = nullptr;  // first misuse seen, if any
+// Shared: atomic counters, for objects made and destroyed on many threads.
+template <bool Shared>
+struct BasicCountedStats {
+  template <class T>
+  using Field = std::conditional_t<Shared, std::atomic<T>, T>;
+  Field<std::int64_t> live{0};         // constructed and not yet destroyed
+  Field<std::int64_t> owning{0};       // live and not moved from
+  Field<std::int64_t> constructed{0};  // ever constructed (copies and moves too)
+  Field<const char*> error{nullptr};   // first misuse seen, if any
 };
+using CountedStats = BasicCountedStats<false>;
 
-template <int Tag>
+template <int Tag, bool Shared = false>
 class Counted {
   static constexpr std::uint32_t kAlive = 0xA11CE5ED;
   static constexpr std::uint32_t kDead = 0xDEADDEAD;
 
  public:
-  static CountedStats& stats() noexcept {
-    static CountedStats s;
+  static BasicCountedStats<Shared>& stats() noexcept {
+    static BasicCountedStats<Shared> s;
     return s;
   }
-  static void reset() noexcept { stats() = CountedStats{}; }
+  static void reset() noexcept {
+    auto& s = stats();
+    s.live = 0;
+    s.owning = 0;
+    s.constructed = 0;
+    s.error = nullptr;
+  }
 
   explicit Counted(std::uint64_t id = 0) noexcept : id_(id) { born(true); }
   Counted(const Counted& o) noexcept : id_(o.id_) {
@@ -50,7 +65,7 @@ class Counted {
     born(!o.hollow_);
     if (!o.hollow_) {
       o.hollow_ = true;
-      --stats().owning;
+      count(stats().owning, -1);
     }
   }
   Counted& operator=(const Counted& o) noexcept {
@@ -67,7 +82,7 @@ class Counted {
     set_hollow(o.hollow_);
     if (!o.hollow_ && &o != this) {
       o.hollow_ = true;
-      --stats().owning;
+      count(stats().owning, -1);
     }
     return *this;
   }
@@ -77,8 +92,8 @@ class Counted {
       return;
     }
     magic_ = kDead;
-    --stats().live;
-    if (!hollow_) --stats().owning;
+    count(stats().live, -1);
+    if (!hollow_) count(stats().owning, -1);
   }
 
   std::uint64_t id() const noexcept {
@@ -99,8 +114,24 @@ class Counted {
   friend std::string to_string(const Counted& c) { return std::to_string(c.id_); }
 
  private:
+  // Relaxed when shared: the counters must not order the threads under test
+  // (ThreadSanitizer would then miss the races the tests look for).
+  template <class Field>
+  static void count(Field& f, std::int64_t d) noexcept {
+    if constexpr (Shared) {
+      f.fetch_add(d, std::memory_order_relaxed);
+    } else {
+      f += d;
+    }
+  }
   static void note(const char* what) noexcept {
-    if (stats().error == nullptr) stats().error = what;
+    auto& error = stats().error;
+    if constexpr (Shared) {
+      const char* none = nullptr;
+      error.compare_exchange_strong(none, what, std::memory_order_relaxed);
+    } else if (error == nullptr) {
+      error = what;
+    }
   }
   void check(const char* what) const noexcept {
     if (magic_ != kAlive) note(what);
@@ -108,12 +139,13 @@ class Counted {
   void born(bool owning) noexcept {
     magic_ = kAlive;
     hollow_ = !owning;
-    ++stats().live;
-    if (owning) ++stats().owning;
+    count(stats().constructed, 1);
+    count(stats().live, 1);
+    if (owning) count(stats().owning, 1);
   }
   void set_hollow(bool h) noexcept {
     if (hollow_ == h) return;
-    stats().owning += h ? -1 : 1;
+    count(stats().owning, h ? -1 : 1);
     hollow_ = h;
   }
 
@@ -122,14 +154,19 @@ class Counted {
   bool hollow_ = false;
 };
 
+// The executor's counted key type (keys.h).
 using CountedKey = Counted<0>;
 using CountedValue = Counted<1>;
+// The unit tests' keys and values (tests/lifetime_test.cc): one counter for both.
+using CountedTestObject = Counted<2>;
+// Values shared between threads (tests/concurrent/).
+using SharedCounted = Counted<3, true>;
 
 }  // namespace tophash::reference
 
-template <>
-struct tophash::Hasher<tophash::reference::CountedKey> {
-  std::uint64_t operator()(const tophash::reference::CountedKey& k, std::uint64_t seed) const noexcept {
+template <int Tag, bool Shared>
+struct tophash::Hasher<tophash::reference::Counted<Tag, Shared>> {
+  std::uint64_t operator()(const tophash::reference::Counted<Tag, Shared>& k, std::uint64_t seed) const noexcept {
     return hashing::hash_u64(k.id(), seed);
   }
 };

@@ -1,5 +1,6 @@
-// The C++ API around the Go core, the trace parser's errors, and every
-// trace recorded from the Go runtime replayed byte for byte.
+// The C++ API around the Go core, the replayer's output and errors (the
+// parser's own tests are in trace/trace_test.cc), and every trace recorded
+// from the Go runtime replayed byte for byte.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -9,7 +10,6 @@
 #include <string>
 
 #include "executor.h"
-#include "replay.h"
 #include "test_util.h"
 #include "tophash/debug.h"
 
@@ -105,42 +105,34 @@ TEST(Api, ShrinkToFitAndReserve) {
   EXPECT_EQ(m.bucket_log2(), 0);
 }
 
-// ---- trace parser and replayer -------------------------------------------
+// ---- the replayer: the executor without the model and the checks --------
 
 std::string run(const std::string& text, std::string* error = nullptr) {
   auto parsed = trace::parse_trace(text);
   std::string out;
-  auto err = trace::replay(parsed.program, out);
-  if (!err) err = parsed.error;
+  reference::ExecOptions eo;
+  eo.lockstep = false;
+  eo.invariants = false;
+  eo.output = &out;
+  const reference::Verdict v = reference::execute(parsed.program, eo);
+  auto err = v.refusal() ? std::optional(*v.refusal()) : parsed.error;
   if (error) *error = err ? "line " + std::to_string(err->line) + ": " + err->what : "";
   return out;
 }
 
-TEST(Trace, ErrorsNameTheLineAndKeepEarlierOutput) {
-  const std::pair<const char*, const char*> bad[] = {
-      {"len\nfrob 1\n", "line 2: unknown operation 'frob'"},
-      {"hash 1 0x0000000000000001\nput 1\n", "line 2: 'put' takes 2 arguments, got 1"},
-      {"hash 1 0x0000000000000001\nput 1 -5\n", "line 2: bad value '-5'"},
-      {"hash 1 0x00000000000001\n", "line 1: bad hash"},
-      {"put 7 1\n", "line 1: key 7 has no pinned hash"},
-      {"len\n\n# c\nnext it\n", "line 4: iterator 'it' was not declared"},
-      {"len\nhint 5\n", "line 2: 'hint' must be the first operation"},
-      {"hint 2147483648\n", "line 1: hint 2147483648 out of range"},
-      {"len  \n", "line 1: tokens must be separated by single spaces"},
-      {"get 18446744073709551616\n", "line 1: bad key"},
-      {"hint 2000000000\n", "line 1: hint 2000000000 needs"},
-  };
-  for (auto [text, want] : bad) {
-    std::string err;
-    std::string out = run(text, &err);
-    EXPECT_EQ(err.rfind(want, 0), 0u) << "trace: " << text << "\nerror: " << err;
-  }
+TEST(Replay, ErrorsNameTheLineAndKeepEarlierOutput) {
   std::string err;
   EXPECT_EQ(run("len\nlen\nbogus\nlen\n", &err), "len 0\nlen 0\n");
   EXPECT_EQ(err, "line 3: unknown operation 'bogus'");
+  EXPECT_EQ(run("hash 1 0x0000000000000001\nput 1 2\nget 1\nhint 2000000000\n", &err), "get 1 2\n");
+  EXPECT_EQ(err, "line 4: 'hint' must be the first operation");
+  EXPECT_EQ(run("hint 2000000000\n", &err), "");
+  EXPECT_EQ(err.rfind("line 1: hint 2000000000 needs", 0), 0u) << err;
+  EXPECT_EQ(run("len\nreserve 2000000000\nlen\n", &err), "len 0\n");
+  EXPECT_EQ(err.rfind("line 2: reserve 2000000000 needs", 0), 0u) << err;
 }
 
-TEST(Trace, ExtensionsRun) {
+TEST(Replay, ExtensionsRun) {
   std::string err;
   std::string out = run(
       "hash 1 0x1000000000000000\nhash 2 0x2000000000000001\nput 1 5\nput 2 6\niter a 0 0\nnext a\n"
@@ -150,15 +142,6 @@ TEST(Trace, ExtensionsRun) {
   // After shrink_to_fit both keys share the one bucket of B = 0, in rebuild
   // order (bucket 0 of B = 4, then bucket 1), so start 1 masks to bucket 0.
   EXPECT_EQ(out, "next a 1 5\nget 2 6\nlen 2\nnext a 1 5\nnext a 2 6\nnext a end\n");
-}
-
-TEST(Trace, PrintParsesBackToTheSameProgram) {
-  const std::string text =
-      "hint 9\nhash 1 0x00000000000000ff\nput 1 2\ndel 1\nget 1\nlen\nclear\niter x 3 4\nnext x\ndump\n"
-      "reserve 5\nshrink_to_fit\nclose x\n";
-  auto parsed = trace::parse_trace(text);
-  ASSERT_FALSE(parsed.error);
-  EXPECT_EQ(trace::print_trace(parsed.program), text);
 }
 
 // Every regression trace the fuzzers ever filed runs clean in lockstep (the

@@ -1,14 +1,14 @@
-// Shared test helpers: pinned hashes, a counting value type, a counting
-// allocator.
+// Shared test helpers: pinned hashes, a counting key and value type, a
+// counting allocator.
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <set>
 #include <string>
 #include <unordered_map>
 
+#include "counted.h"
 #include "tophash/bucket_map.h"
 #include "tophash/layout.h"
 
@@ -55,38 +55,10 @@ std::string chain(const M& m, std::size_t i, bool old = false) {
   return d.substr(p + tag.size(), e - p - tag.size());
 }
 
-// Counts live objects and catches double destruction and use of dead ones.
-struct Counted {
-  static inline std::set<const Counted*> live;
-  static inline long constructed = 0;
-  static inline bool double_destroy = false;
-  std::uint64_t v = 0;
-  explicit Counted(std::uint64_t x = 0) : v(x) { born(); }
-  Counted(const Counted& o) : v(o.v) { born(); }
-  Counted(Counted&& o) noexcept : v(o.v) { born(); }
-  Counted& operator=(const Counted& o) {
-    v = o.v;
-    return *this;
-  }
-  ~Counted() {
-    if (live.erase(this) == 0) double_destroy = true;
-  }
-  void born() {
-    ++constructed;
-    live.insert(this);
-  }
-  bool operator==(const Counted& o) const { return v == o.v; }
-  static void reset() {
-    live.clear();
-    constructed = 0;
-    double_destroy = false;
-  }
-};
-struct CountedHash {
-  std::uint64_t operator()(const Counted& c, std::uint64_t seed) const {
-    return Hasher<std::uint64_t>()(c.v, seed);
-  }
-};
+// Counts live objects and catches double destruction and use of dead ones:
+// the harness's instrumented type (reference/counted.h), with a tag of its
+// own (one counter for keys and values).
+using Counted = reference::CountedTestObject;
 
 // An allocator that tallies outstanding bytes in a shared counter.
 struct AllocStats {

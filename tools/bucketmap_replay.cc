@@ -1,4 +1,4 @@
-// bucketmap-replay: runs a trace (reference/trace-format.md, core and
+// bucketmap-replay: runs a trace (trace/trace-format.md, core and
 // extensions) on BucketMap and prints its output.
 //
 //   bucketmap-replay [--check [--brief]] [--max-bytes N] FILE | -
@@ -30,11 +30,11 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <string>
 
 #include "executor.h"
-#include "replay.h"
 #include "replay_explain.h"
 
 namespace {
@@ -85,64 +85,70 @@ int batch(std::uint64_t max_bytes) {
   return 0;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+struct Args {
   std::uint64_t max_bytes = std::uint64_t{1} << 30;
   const char* path = nullptr;
-  bool check = false, brief = false, batch_mode = false;
+  bool check = false, brief = false, batch = false;
+};
+
+// Reads the command line into `a`; returns an exit status when it is
+// already decided (help, a usage error).
+std::optional<int> parse_args(int argc, char** argv, Args& a) {
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--check") == 0) {
-      check = true;
+      a.check = true;
     } else if (std::strcmp(argv[i], "--batch") == 0) {
-      batch_mode = true;
+      a.batch = true;
     } else if (std::strcmp(argv[i], "--brief") == 0) {
-      brief = true;
+      a.brief = true;
     } else if (std::strcmp(argv[i], "--max-bytes") == 0 && i + 1 < argc) {
-      max_bytes = std::strtoull(argv[++i], nullptr, 10);
+      a.max_bytes = std::strtoull(argv[++i], nullptr, 10);
     } else if (std::strcmp(argv[i], "-h") == 0 || std::strcmp(argv[i], "--help") == 0) {
       std::fputs(kUsage, stdout);
       return 0;
-    } else if (path == nullptr && (argv[i][0] != '-' || std::strcmp(argv[i], "-") == 0)) {
-      path = argv[i];
+    } else if (a.path == nullptr && (argv[i][0] != '-' || std::strcmp(argv[i], "-") == 0)) {
+      a.path = argv[i];
     } else {
       std::fprintf(stderr, "bucketmap-replay: unexpected argument '%s'\n%s", argv[i], kUsage);
       return 2;
     }
   }
-  if (batch_mode) {
-    if (path != nullptr) {
-      std::fprintf(stderr, "bucketmap-replay: --batch reads standard input, not '%s'\n%s", path, kUsage);
-      return 2;
-    }
-    return batch(max_bytes);
+  if (a.batch && a.path != nullptr) {
+    std::fprintf(stderr, "bucketmap-replay: --batch reads standard input, not '%s'\n%s", a.path, kUsage);
+    return 2;
   }
-  if (path == nullptr) {
+  if (!a.batch && a.path == nullptr) {
     // Not a silent wait on a terminal: standard input only when asked for.
     std::fputs(kUsage, stderr);
     return 2;
   }
-  std::string text;
+  return std::nullopt;
+}
+
+// The whole of FILE, or of standard input for "-".
+std::optional<std::string> read_input(const char* path) {
+  std::ostringstream ss;
   if (std::strcmp(path, "-") == 0) {
-    std::ostringstream ss;
     ss << std::cin.rdbuf();
-    text = ss.str();
-  } else {
-    std::ifstream f(path, std::ios::binary);
-    if (!f) {
-      std::fprintf(stderr, "error: cannot open %s: %s\n", path, std::strerror(errno));
-      return 2;
-    }
-    std::ostringstream ss;
-    ss << f.rdbuf();
-    text = ss.str();
+    return ss.str();
   }
-  auto parsed = tophash::trace::parse_trace(text);
+  std::ifstream f(path, std::ios::binary);
+  if (!f) {
+    std::fprintf(stderr, "error: cannot open %s: %s\n", path, std::strerror(errno));
+    return std::nullopt;
+  }
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+// Runs one trace: its output on stdout, a failure or an error on stderr.
+int replay(const std::string& text, const Args& a) {
+  auto parsed = trace::parse_trace(text);
   std::string out;
   ref::ExecOptions eo;
-  eo.lockstep = eo.invariants = check;
+  eo.lockstep = eo.invariants = a.check;
   eo.output = &out;
-  eo.max_bytes = max_bytes;
+  eo.max_bytes = a.max_bytes;
   const ref::Verdict v = ref::execute(parsed.program, eo);
   auto err = v.refusal() ? std::optional(*v.refusal()) : std::nullopt;
   std::fwrite(out.data(), 1, out.size(), stdout);
@@ -150,7 +156,7 @@ int main(int argc, char** argv) {
   if (v.failure()) {
     std::fputs(ref::describe(parsed.program, v).c_str(), stderr);
     std::fflush(stderr);
-    if (!brief) std::fputs(tophash::tools::explain_failure(parsed.program, v, out, max_bytes).c_str(), stderr);
+    if (!a.brief) std::fputs(tophash::tools::explain_failure(parsed.program, v, out, a.max_bytes).c_str(), stderr);
     return 3;
   }
   if (!err && parsed.error) err = parsed.error;
@@ -159,4 +165,14 @@ int main(int argc, char** argv) {
     return 2;
   }
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Args a;
+  if (const auto status = parse_args(argc, argv, a)) return *status;
+  if (a.batch) return batch(a.max_bytes);
+  const auto text = read_input(a.path);
+  return text ? replay(*text, a) : 2;
 }

@@ -269,6 +269,35 @@ class Explainer {
            std::to_string(after.size()) + "\n";
   }
 
+  // What the map gave for entries_diff's probe: a drain, then gets.
+  struct ProbedEntries {
+    std::map<std::string, std::vector<std::string>> yielded_by_key;  // key literal -> values yielded
+    std::map<std::string, std::string> got;                           // key literal -> get's value
+    std::size_t yielded = 0, nans = 0;
+  };
+  static ProbedEntries read_entries(const std::string& out) {
+    ProbedEntries e;
+    for (const std::string& l : lines_of(out)) {
+      std::istringstream in(l);
+      std::string word, key, value;
+      in >> word;
+      if (word == "get") {
+        in >> key >> value;
+        e.got[key] = value;
+        continue;
+      }
+      in >> value >> key >> value;  // next ID KEY VALUE
+      if (key == "end") continue;
+      ++e.yielded;
+      if (key == "nan" || key == "-nan") {
+        ++e.nans;
+        continue;
+      }
+      e.yielded_by_key[key].push_back(value);
+    }
+    return e;
+  }
+
   // The map's entries after the first n ops against the model's: a fresh
   // full iteration of the map, and a lookup in the map of each of the
   // model's keys (what the final checks do); the same, or every difference.
@@ -284,27 +313,7 @@ class Explainer {
     for (const auto& [key, e] : model_entries) probe.push_back(Op{OpKind::kGet, e.first});
     const std::string out = MapProbe(q, max_bytes_).run(n, probe);
     if (out.rfind("(", 0) == 0) return "  " + out;
-    std::map<std::string, std::vector<std::string>> yielded_by_key;  // key literal -> values yielded
-    std::map<std::string, std::string> got;                           // key literal -> get's value
-    std::size_t yielded = 0, map_nans = 0;
-    for (const std::string& l : lines_of(out)) {
-      std::istringstream in(l);
-      std::string word, key, value;
-      in >> word;
-      if (word == "get") {
-        in >> key >> value;
-        got[key] = value;
-        continue;
-      }
-      in >> value >> key >> value;  // next ID KEY VALUE
-      if (key == "end") continue;
-      ++yielded;
-      if (key == "nan" || key == "-nan") {
-        ++map_nans;
-        continue;
-      }
-      yielded_by_key[key].push_back(value);
-    }
+    auto [yielded_by_key, got, yielded, map_nans] = read_entries(out);
     std::string diffs;
     for (const auto& [key, values] : yielded_by_key) {
       auto it = model_entries.find(key);

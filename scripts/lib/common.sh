@@ -10,9 +10,12 @@
 #   th_root                  the checkout's root (the working directory)
 #   th_jobs                  build parallelism: --jobs N where a script takes
 #                            it (th_set_jobs), else TOPHASH_JOBS, else nproc
+#                            (JOBS=N: a deprecated spelling, with a warning)
 #   th_die MSG               "PROG: MSG" on stderr, exit 2 (bad usage)
 #   th_fail MSG              "PROG: MSG" on stderr, exit 1 (the work failed)
 #   th_say MSG               "PROG: MSG" on stdout (progress)
+#   th_warn MSG              "PROG: MSG" on stderr, going on
+#   th_unknown OPT           dies: unknown option OPT (see --help)
 #   th_need_value OPT ARGS   dies unless OPT is followed by a value
 #   th_positive OPT VALUE    dies unless VALUE is a positive integer
 #   th_set_jobs N            sets th_jobs (checked)
@@ -22,6 +25,8 @@
 #   th_build DIR [TARGET...]         cmake --build DIR -j th_jobs [--target ...]
 #   th_preset_build PRESET [TARGET...]  configure + build build/PRESET
 #   th_fuzz_targets          the fuzz targets, one name a line (fuzz/targets.txt)
+#   th_fuzz_target NAME      dies unless NAME is one of them
+#   th_fuzz_max_len          libFuzzer's -max_len of every target (fuzz/fuzz.options)
 #   th_go                    the Go 1.19 toolchain's go command
 #   th_go_env CMD...         runs CMD with Go's caches under build/go, offline
 # shellcheck shell=bash
@@ -29,11 +34,18 @@
 th_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$th_root" || exit 2
 : "${th_prog:=$(basename "$0")}"
+if [ -n "${JOBS:-}" ]; then  # the old spelling; the scripts this one runs see TOPHASH_JOBS
+  echo "$th_prog: JOBS=N is deprecated: use --jobs N (or TOPHASH_JOBS=N)" >&2
+  export TOPHASH_JOBS=${TOPHASH_JOBS:-$JOBS}
+  unset JOBS
+fi
 th_jobs=${TOPHASH_JOBS:-$(nproc 2>/dev/null || echo 2)}
 
 th_die() { echo "$th_prog: $*" >&2; exit 2; }
 th_fail() { echo "$th_prog: $*" >&2; exit 1; }
 th_say() { echo "$th_prog: $*"; }
+th_warn() { echo "$th_prog: $*" >&2; }
+th_unknown() { th_die "unknown option $1 (see scripts/$th_prog --help)"; }
 th_need_value() { [ $# -ge 2 ] && [ -n "$2" ] || th_die "$1 needs a value"; }
 th_positive() { [[ $2 =~ ^[1-9][0-9]*$ ]] || th_die "$1 wants a positive integer, not '$2'"; }
 th_set_jobs() { th_positive --jobs "$1"; th_jobs=$1; }
@@ -72,6 +84,16 @@ th_preset_build() {  # preset [targets...]
 }
 
 th_fuzz_targets() { grep -vE '^[[:space:]]*(#|$)' "$th_root/fuzz/targets.txt"; }
+th_fuzz_target() {
+  th_fuzz_targets | grep -qxF -- "$1" ||
+    th_die "unknown fuzz target '$1' (fuzz/targets.txt: $(th_fuzz_targets | paste -sd' '))"
+}
+th_fuzz_max_len() {
+  local n
+  n=$(sed -n 's/^max_len *= *\([0-9][0-9]*\) *$/\1/p' "$th_root/fuzz/fuzz.options")
+  [ -n "$n" ] || th_fail "fuzz/fuzz.options sets no max_len"
+  echo "$n"
+}
 
 th_go() {
   local go

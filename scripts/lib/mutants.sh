@@ -1,12 +1,13 @@
 # shellcheck shell=bash
-# scripts/lib/mutants.sh: what scripts/mutants, scripts/mutants-properties
-# and scripts/concurrency-mutants share. Sourced, not run.
+# scripts/lib/mutants.sh: what the mutation check's three kinds share
+# (scripts/mutants; the kinds' own parts are scripts/lib/mutants-KIND.sh).
+# Sourced after scripts/lib/common.sh, not run.
 #
-# The rules every one of them follows:
+# The rules every kind follows:
 #   - the control (the unmutated tree) runs exactly what each mutant runs
 #     (same targets or tests, same seeds, same budget) and every failure it
-#     shows is recorded as "where|check" (fuzz target or test, and the
-#     failed check or sanitizer kind);
+#     shows is recorded as "where|check" (fuzz target, property or test,
+#     and the failed check or sanitizer kind);
 #   - a mutant is killed only by a failure the control does not show; a
 #     failure the control shows too (same place, same check) is a false
 #     alarm of the harness, reported as "not killed (control fails the
@@ -16,35 +17,18 @@
 #   - a control that fails at all is reported loudly, with the check and
 #     the failing input, and the run exits non-zero;
 #   - the results go to a new dated file results/mutants-KIND-<stamp>.md
-#     (date, machine, compiler, flags, commit, budget, one row per mutant,
-#     the control's outcome).
-#
-# Before sourcing: cd to the repository root and set mut_prog (the
-# script's name, for messages).
+#     (scripts/lib/results.sh: date, machine, compiler, flags, commit;
+#     then the budget, one row per mutant, the control's outcome).
 
-: "${mut_prog:?set mut_prog before sourcing scripts/lib/mutants.sh}"
-mut_root=$(pwd)
+mut_root=$th_root
 mut_null=null-comment
-# UTC, for the results file's name and header.
-mut_stamp=$(date -u +%Y%m%d-%H%M%S)
-mut_date=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
-
-mut_usage_error() { echo "$mut_prog: $*" >&2; echo "$mut_prog: see scripts/$mut_prog --help" >&2; exit 2; }
-
-# mut_help FILE: prints the comment block at the top of the script.
-mut_help() { sed -n '2,/^set -uo/p' "$1" | sed '$d; s/^# \{0,1\}//'; }
-
-# mut_positive NAME VALUE: VALUE must be a whole number > 0.
-mut_positive() {
-  case "$2" in ''|*[!0-9]*|0) mut_usage_error "$1 wants a whole number above 0, not '$2'" ;; esac
-}
 
 # mut_name ARG: a mutant's name from NAME, NAME.patch or mutants/NAME.patch;
 # exits 2 when there is no such patch.
 mut_name() {
   local n
   n=$(basename "$1" .patch)
-  [ -f "$mut_root/mutants/$n.patch" ] || mut_usage_error "no such mutant: $1 (mutants/$n.patch)"
+  [ -f "$mut_root/mutants/$n.patch" ] || th_die "no such mutant: $1 (mutants/$n.patch)"
   echo "$n"
 }
 
@@ -79,14 +63,14 @@ mut_scratch_copy() {
   mut_work=$top/work
   mkdir -p "$mut_scratch" "$mut_work"
   if [ "$2" = 1 ]; then
-    echo "$mut_prog: scratch copy kept: $mut_scratch (logs: $mut_work)"
+    th_say "scratch copy kept: $mut_scratch (logs: $mut_work)"
   else
     # shellcheck disable=SC2064  # the path is fixed now
     trap "rm -rf '$top'" EXIT
   fi
   (cd "$mut_root" && git ls-files -z -c -o --exclude-standard | grep -zv '^build/' |
      xargs -0 -I{} cp --parents {} "$mut_scratch"/ 2>/dev/null)
-  [ -d "$mut_scratch/impl" ] || { echo "$mut_prog: copying the tree to $mut_scratch failed" >&2; exit 1; }
+  [ -d "$mut_scratch/impl" ] || th_fail "copying the tree to $mut_scratch failed"
   cd "$mut_scratch" || exit 1
   export CCACHE_BASEDIR="$mut_scratch" CCACHE_NOHASHDIR=1
 }
@@ -102,7 +86,7 @@ mut_apply() {
 # (every later result would be wrong).
 mut_revert() {
   patch -p1 -s -f -R <"$mut_root/mutants/$1.patch" >/dev/null ||
-    { echo "$mut_prog: cannot revert $1: stopping" >&2; exit 1; }
+    th_fail "cannot revert $1: stopping"
 }
 
 mut_ms() { echo $(( $(date +%s%N) / 1000000 )); }
@@ -140,7 +124,7 @@ mut_shout() {
 # it and how to reproduce it: the function REPRO, given the input and the
 # place, prints the command).
 mut_report_control() {
-  mut_control_failed || { echo "$mut_prog: control: no failure (as it must be)"; return; }
+  mut_control_failed || { th_say "control: no failure (as it must be)"; return; }
   local lines=("THE CONTROL FAILS: the unmutated tree fails under the same runs as the mutants."
                "The harness itself raises an alarm here; a mutant failing the same way is not a kill."
                "Failures of the control (where: check, first after, input):")
@@ -181,58 +165,11 @@ mut_control_table() {
   done <"$mut_work/control.keys"
 }
 
-# --- the results file ------------------------------------------------------
-
-# mut_results_file KIND: results/mutants-KIND-<stamp>.md (results/ made if
-# missing), as a path relative to the repository root.
-mut_results_file() {
-  mkdir -p "$mut_root/results" || exit 1
-  echo "results/mutants-$1-$mut_stamp.md"
-}
+# --- inputs kept ---------------------------------------------------------
 
 # mut_inputs_dir: where failing inputs of the control and the null mutant
 # are kept (build/mutants/<stamp>/, relative to the repository root).
 mut_inputs_dir() {
-  mkdir -p "$mut_root/build/mutants/$mut_stamp" || exit 1
-  echo "build/mutants/$mut_stamp"
+  mkdir -p "$mut_root/build/mutants/$th_results_stamp" || exit 1
+  echo "build/mutants/$th_results_stamp"
 }
-
-# mut_flags BUILD_DIR SOURCE: the compiler flags of SOURCE's compile command
-# in BUILD_DIR (SOURCE relative to the repository root; include paths,
-# dependency and output options left out, paths made relative).
-mut_flags() {
-  ninja -C "$1" -t commands 2>/dev/null | grep -m1 -E -- " -c [^ ]*/$2\$" |
-    sed "s#$mut_scratch/##g; s#$mut_root/##g" | tr ' ' '\n' | awk '
-      skip { skip = 0; next }
-      /^-(o|c|MT|MF|isystem|include)$/ { skip = 1; next }
-      /^-(I|MD$|MMD$|iquote)/ { next }
-      /^-/ { printf "%s%s", sep, $0; sep = " " }
-      END { print "" }'
-}
-
-# mut_header TITLE BUILD_DIR BUDGET COMMAND SOURCE...: the head of a results
-# file: what was run, where, with what (the flags of each SOURCE).
-mut_header() {
-  local title=$1 build=$2 budget=$3 command=$4 cxx compiler commit dirty cpu ram src
-  shift 4
-  cxx=$(sed -n 's/^CMAKE_CXX_COMPILER:[A-Z]*=//p' "$build/CMakeCache.txt" 2>/dev/null)
-  compiler=$("${cxx:-c++}" --version 2>/dev/null | head -1)
-  commit=$(git -C "$mut_root" rev-parse HEAD 2>/dev/null || echo unknown)
-  dirty=""
-  [ -n "$(git -C "$mut_root" status --porcelain -- . ':!results' 2>/dev/null)" ] && dirty=" (with uncommitted changes: the working tree was copied as it was)"
-  cpu=$(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | sed 's/.*: //')
-  echo "# $title"
-  echo
-  echo "Generated by \`$command\`; not edited by hand."
-  echo
-  echo "- date: $mut_date"
-  ram=$(awk '/^MemTotal:/ { printf "%.0f GiB RAM", $2 / 1048576 }' /proc/meminfo 2>/dev/null)
-  echo "- machine: $(uname -sm), ${cpu:-unknown CPU}, $(nproc) cores, ${ram:-unknown RAM}; load average at the start: $mut_load"
-  echo "- compiler: ${compiler:-unknown}"
-  for src in "$@"; do
-    echo "- flags of $src: $(mut_flags "$build" "$src")"
-  done
-  echo "- commit: $commit$dirty"
-  echo "- budget: $budget"
-}
-mut_load=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)

@@ -9,7 +9,7 @@
 #include <limits>
 #include <thread>
 
-#include "counted.h"
+#include "counted.h"  // reference/counted.h
 #include "linearizability.h"
 #include "stress.h"
 #include "tophash/locked_map.h"
@@ -132,8 +132,8 @@ TEST(LockedMapFloatKeys, NaNLookupsFromManyThreads) {
 // ---- reclamation under contention ----------------------------------------------
 
 TEST(SyncMapReclaim, NothingLeaksAndNothingWaitsOnceThreadsAreDone) {
-  using tophash::test::Counted;
-  const long before = Counted::live();
+  using Counted = tophash::reference::SharedCounted;
+  const std::int64_t before = Counted::stats().live.load();
   {
     SyncMap<std::uint64_t, Counted> map;
     std::vector<std::thread> threads;
@@ -147,7 +147,7 @@ TEST(SyncMapReclaim, NothingLeaksAndNothingWaitsOnceThreadsAreDone) {
             case 2: map.LoadOrStore(k, Counted(i)); break;
             case 3: map.Delete(k); break;
             case 4: map.CompareAndSwap(k, Counted(i - 7), Counted(i)); break;
-            case 5: map.Range([](auto&, const Counted& v) { return v.value() != ~0ull; }); break;
+            case 5: map.Range([](auto&, const Counted& v) { return v.id() != ~0ull; }); break;
             default: map.Load(k + (i % 3) * 100); break;  // misses on absent keys promote
           }
         }
@@ -160,9 +160,10 @@ TEST(SyncMapReclaim, NothingLeaksAndNothingWaitsOnceThreadsAreDone) {
     EXPECT_EQ(pending, 0u);
     long in_map = 0;
     map.Range([&](auto&, auto&) { return ++in_map, true; });
-    EXPECT_EQ(Counted::live() - before, in_map);
+    EXPECT_EQ(Counted::stats().live.load() - before, in_map);
   }
-  EXPECT_EQ(Counted::live(), before);
+  EXPECT_EQ(Counted::stats().live.load(), before);
+  EXPECT_EQ(Counted::stats().error.load(), nullptr);
 }
 
 // ---- the harness sees violations ---------------------------------------------

@@ -10,7 +10,7 @@
 #include <map>
 #include <string>
 
-#include "counted.h"
+#include "counted.h"  // reference/counted.h
 
 namespace {
 
@@ -225,8 +225,8 @@ TEST(SyncMapTypes, StringKeysAndValues) {
 // ---- memory -------------------------------------------------------------------
 
 TEST(SyncMapMemory, EveryValueIsDestroyedExactlyOnce) {
-  using tophash::test::Counted;
-  const long before = Counted::live();
+  using Counted = tophash::reference::SharedCounted;
+  const std::int64_t before = Counted::stats().live.load();
   {
     SyncMap<std::uint64_t, Counted> m;
     for (std::uint64_t round = 0; round < 20; ++round) {
@@ -241,20 +241,21 @@ TEST(SyncMapMemory, EveryValueIsDestroyedExactlyOnce) {
         }
       }
     }
-    EXPECT_GT(Counted::live(), before);
+    EXPECT_GT(Counted::stats().live.load(), before);
   }
-  EXPECT_EQ(Counted::live(), before);
+  EXPECT_EQ(Counted::stats().live.load(), before);
+  EXPECT_EQ(Counted::stats().error.load(), nullptr) << "a value destroyed twice or used after its destruction";
 }
 
 TEST(SyncMapMemory, RetiredValuesAreFreedOnceTheEpochMoves) {
-  using tophash::test::Counted;
-  const long before = Counted::live();
+  using Counted = tophash::reference::SharedCounted;
+  const std::int64_t before = Counted::stats().live.load();
   SyncMap<std::uint64_t, Counted> m;
   for (std::uint64_t i = 0; i < 10; ++i) m.Store(1, Counted(i));  // nine values retired
   std::size_t pending = m.collect();
   for (int i = 0; i < 3 && pending != 0; ++i) pending = m.collect();
   EXPECT_EQ(pending, 0u);
-  EXPECT_EQ(Counted::live(), before + 1);  // only the current value is left
+  EXPECT_EQ(Counted::stats().live.load(), before + 1);  // only the current value is left
 }
 
 }  // namespace

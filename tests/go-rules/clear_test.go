@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"unsafe"
+
+	"tophash/gomap"
 )
 
 // Go 1.19 has no clear builtin and no source form that reaches
@@ -19,7 +21,7 @@ import (
 func runtimeMapclear(t unsafe.Pointer, h unsafe.Pointer)
 
 func clearF64(m map[float64]uint64) {
-	runtimeMapclear(unsafe.Pointer(mapTypeOf[float64]()), unsafe.Pointer(header(m)))
+	runtimeMapclear(unsafe.Pointer(gomap.MapTypeOf[float64]()), unsafe.Pointer(gomap.Header(m)))
 }
 
 // TestClearIdiomIsMapclear shows that clearU64 is runtime.mapclear: by its
@@ -62,21 +64,21 @@ func TestClearIdiomIsMapclear(t *testing.T) {
 	}
 
 	m := make(map[uint64]uint64, 44)
-	h := header(m)
-	mt := mapTypeOf[uint64]()
+	h := gomap.Header(m)
+	mt := gomap.MapTypeOf[uint64]()
 	// Nine keys in bucket 0: one overflow bucket.
-	for k := uint64(0); h.noverflow == 0; k++ {
-		if hashOf(mt, k, h.hash0)&(1<<h.B-1) == 0 {
+	for k := uint64(0); h.Noverflow == 0; k++ {
+		if gomap.HashOf(mt, k, h.Hash0)&(1<<h.B-1) == 0 {
 			m[k] = k
 		}
 	}
-	if h.growing() {
+	if h.Growing() {
 		t.Fatalf("the map started growing")
 	}
 	clearU64(m)
-	if h.count != 0 || h.noverflow != 0 || bucketAt(h.buckets, 0).overflow != nil {
+	if h.Count != 0 || h.Noverflow != 0 || gomap.BucketAt(h.Buckets, 0).Overflow != nil {
 		t.Fatalf("after clearU64: count %d, noverflow %d, bucket 0 overflow %v: deletes, not runtime.mapclear",
-			h.count, h.noverflow, bucketAt(h.buckets, 0).overflow)
+			h.Count, h.Noverflow, gomap.BucketAt(h.Buckets, 0).Overflow)
 	}
 
 	// The float64 loop is no clear: NaN entries stay; runtime.mapclear

@@ -39,6 +39,8 @@ package gorules
 import (
 	"math/rand"
 	"testing"
+
+	"tophash/gomap"
 )
 
 // r9Trial: a map of B = 2 (with nans NaN entries) starts doubling; the
@@ -56,7 +58,7 @@ func r9Trial[K comparable](rng *rand.Rand, gen func(*rand.Rand) K, clearFn func(
 	l.tr.begin()
 	for k, v := range l.m {
 		l.tr.yield(k, v)
-		if done || k != k || l.h.oldEvacuated(l.bucketOf(k)&3) {
+		if done || k != k || l.h.OldEvacuated(l.bucketOf(k)&3) {
 			continue
 		}
 		done = true
@@ -113,10 +115,10 @@ func r11Trial(rng *rand.Rand) (bool, *tracker[float64]) {
 	l.tr.begin()
 	for k, v := range l.m {
 		l.tr.yield(k, v)
-		if done || k != k || !l.h.growing() {
+		if done || k != k || !l.h.Growing() {
 			continue
 		}
-		if x := l.bucketOf(k); x < 4 || l.h.oldEvacuated(x) {
+		if x := l.bucketOf(k); x < 4 || l.h.OldEvacuated(x) {
 			continue
 		}
 		done = true
@@ -205,7 +207,7 @@ func r10Trial(rng *rand.Rand, v r10Variant) (built bool, twice, outside0 int, tr
 	for k, c := range yields {
 		if c >= 2 {
 			twice++
-			if hashOf(l.mt, k, h.hash0)&15 != 0 {
+			if gomap.HashOf(l.mt, k, h.Hash0)&15 != 0 {
 				outside0++
 			}
 		}
@@ -216,16 +218,16 @@ func r10Trial(rng *rand.Rand, v r10Variant) (built bool, twice, outside0 int, tr
 // r10GrowAndReseed: see r10Trial.
 func r10GrowAndReseed(l *lab[uint64], x uint64) bool {
 	h := l.h
-	for i := 1; !h.growing(); i++ {
+	for i := 1; !h.Growing(); i++ {
 		l.put(l.keyIn(uintptr(i % 16)))
 	}
-	if h.B != 5 || h.noverflow != 0 {
+	if h.B != 5 || h.Noverflow != 0 {
 		return false
 	}
 	l.finishGrowth()
-	seed := h.hash0
+	seed := h.Hash0
 	l.empty()
-	return h.hash0 != seed && l.reseedUntil(x, 400, func(hash uintptr) bool { return hash&15 != 0 })
+	return h.Hash0 != seed && l.reseedUntil(x, 400, func(hash uintptr) bool { return hash&15 != 0 })
 }
 
 func TestRule10ClearInPreallocatedOverflowDoubleYield(t *testing.T) {
@@ -290,13 +292,13 @@ func TestRule10KeyMovedOffBucket0ByALaterReseed(t *testing.T) {
 // behind the map's 2^B buckets (none below B = 4): the last one is marked
 // by an overflow pointer back to the array's start. Call it before any
 // overflow bucket is used.
-func preallocated(h *hmapView) int {
+func preallocated(h *gomap.Hmap) int {
 	if h.B < 4 {
 		return 0
 	}
 	n := uintptr(1) << h.B
 	for i := n; i < n+n; i++ {
-		if bucketAt(h.buckets, i).overflow == h.buckets {
+		if gomap.BucketAt(h.Buckets, i).Overflow == h.Buckets {
 			return int(i - n + 1)
 		}
 	}

@@ -8,12 +8,14 @@ import (
 	"math"
 	"math/rand"
 	"unsafe"
+
+	"tophash/gomap"
 )
 
 type lab[K comparable] struct {
 	m       map[K]uint64
-	h       *hmapView
-	mt      *maptypeView
+	h       *gomap.Hmap
+	mt      *gomap.Maptype
 	rng     *rand.Rand
 	gen     func(*rand.Rand) K // a random key, never NaN
 	clearFn func(map[K]uint64) // runtime.mapclear: clearU64 (the idiom) or clearF64
@@ -25,8 +27,8 @@ type lab[K comparable] struct {
 
 func newLab[K comparable](rng *rand.Rand, hint int, gen func(*rand.Rand) K, clearFn func(map[K]uint64)) *lab[K] {
 	m := make(map[K]uint64, hint)
-	h := header(m)
-	return &lab[K]{m: m, h: h, mt: mapTypeOf[K](), rng: rng, gen: gen, clearFn: clearFn, tr: newTracker[K](h)}
+	h := gomap.Header(m)
+	return &lab[K]{m: m, h: h, mt: gomap.MapTypeOf[K](), rng: rng, gen: gen, clearFn: clearFn, tr: newTracker[K](h)}
 }
 
 func (l *lab[K]) put(k K) {
@@ -74,7 +76,7 @@ func (l *lab[K]) has(k K) bool {
 }
 
 func (l *lab[K]) bucketOf(k K) uintptr {
-	return hashOf(l.mt, k, l.h.hash0) & (1<<l.h.B - 1)
+	return gomap.HashOf(l.mt, k, l.h.Hash0) & (1<<l.h.B - 1)
 }
 
 // fresh is a random key not in the map.
@@ -101,7 +103,7 @@ func (l *lab[K]) keyIn(b uintptr) K {
 // map's, e.g. the B a loop started with).
 func (l *lab[K]) keyMasked(mask, b uintptr) K {
 	for {
-		if k := l.fresh(); hashOf(l.mt, k, l.h.hash0)&mask == b {
+		if k := l.fresh(); gomap.HashOf(l.mt, k, l.h.Hash0)&mask == b {
 			return k
 		}
 	}
@@ -114,7 +116,7 @@ func (l *lab[K]) keyMasked(mask, b uintptr) K {
 func (l *lab[K]) reseedUntil(k K, tries int, ok func(hash uintptr) bool) bool {
 	for i := 0; ; i++ {
 		l.put(k)
-		if ok(hashOf(l.mt, k, l.h.hash0)) {
+		if ok(gomap.HashOf(l.mt, k, l.h.Hash0)) {
 			return true
 		}
 		if i == tries || l.tr.model.len() != 1 {
@@ -128,11 +130,11 @@ func (l *lab[K]) reseedUntil(k K, tries int, ok func(hash uintptr) bool) bool {
 // and of its overflow buckets, bucket by bucket (the runtime's order).
 func chain(array unsafe.Pointer, i uintptr) [][]uint64 {
 	var out [][]uint64
-	for b := bucketAt(array, i); b != nil; b = (*bmapView)(b.overflow) {
+	for b := gomap.BucketAt(array, i); b != nil; b = (*gomap.Bmap)(b.Overflow) {
 		var keys []uint64
-		for s := 0; s < bucketCnt; s++ {
-			if top := b.tophash[s]; top >= minTopHash || top == evacuatedX || top == evacuatedY {
-				keys = append(keys, b.keys[s])
+		for s := 0; s < gomap.BucketCnt; s++ {
+			if top := b.Tophash[s]; top >= gomap.MinTopHash || top == gomap.EvacuatedX || top == gomap.EvacuatedY {
+				keys = append(keys, b.Keys[s])
 			}
 		}
 		out = append(out, keys)
@@ -147,7 +149,7 @@ func (l *lab[K]) randomLive() K {
 
 // overLoad is runtime overLoadFactor: count entries in 2^B buckets.
 func overLoad(count int, B uint8) bool {
-	return count > bucketCnt && uintptr(count) > 13*((uintptr(1)<<B)/2)
+	return count > gomap.BucketCnt && uintptr(count) > 13*((uintptr(1)<<B)/2)
 }
 
 // tooManyOverflow is runtime tooManyOverflowBuckets: the same-size growth
@@ -165,7 +167,7 @@ func tooManyOverflow(noverflow uint16, B uint8) bool {
 // whether noverflow grew.
 func (l *lab[K]) overflowStep(avoid func(uintptr) bool) bool {
 	h := l.h
-	start, B := h.noverflow, h.B
+	start, B := h.Noverflow, h.B
 	n := uintptr(1) << B
 	b := l.spread % n
 	for i := uintptr(0); i < n && avoid != nil && avoid(b); i++ {
@@ -173,7 +175,7 @@ func (l *lab[K]) overflowStep(avoid func(uintptr) bool) bool {
 	}
 	l.spread = b + 1
 	var added []K
-	for h.noverflow == start && h.B == B && len(added) < 64 && !overLoad(h.count+1, B) {
+	for h.Noverflow == start && h.B == B && len(added) < 64 && !overLoad(h.Count+1, B) {
 		k := l.keyIn(b)
 		l.put(k)
 		added = append(added, k)
@@ -181,7 +183,7 @@ func (l *lab[K]) overflowStep(avoid func(uintptr) bool) bool {
 	for _, k := range added {
 		l.del(k)
 	}
-	return h.noverflow != start
+	return h.Noverflow != start
 }
 
 // sameSizeGrowth starts a same-size growth: overflow steps until the
@@ -190,44 +192,44 @@ func (l *lab[K]) overflowStep(avoid func(uintptr) bool) bool {
 // started.
 func (l *lab[K]) sameSizeGrowth(trigger int, avoid func(uintptr) bool) bool {
 	h := l.h
-	if h.growing() {
+	if h.Growing() {
 		return false
 	}
-	for tries := 0; !tooManyOverflow(h.noverflow, h.B); tries++ {
-		if h.growing() || tries > 4<<h.B {
+	for tries := 0; !tooManyOverflow(h.Noverflow, h.B); tries++ {
+		if h.Growing() || tries > 4<<h.B {
 			return false
 		}
 		l.overflowStep(avoid)
 	}
-	if h.growing() || overLoad(h.count+1, h.B) {
-		return h.growing() && h.sameSizeGrow()
+	if h.Growing() || overLoad(h.Count+1, h.B) {
+		return h.Growing() && h.SameSizeGrow()
 	}
 	if trigger >= 0 {
 		l.put(l.keyIn(uintptr(trigger)))
 	} else {
 		l.put(l.fresh())
 	}
-	return h.growing() && h.sameSizeGrow()
+	return h.Growing() && h.SameSizeGrow()
 }
 
 // doubling puts new keys until a growth to twice the size starts (or the
 // map holds limit entries). It reports whether it started.
 func (l *lab[K]) doubling(limit int) bool {
 	h := l.h
-	if h.growing() {
+	if h.Growing() {
 		return false
 	}
 	B := h.B
-	for !h.growing() && h.count < limit {
+	for !h.Growing() && h.Count < limit {
 		l.put(l.fresh())
 	}
-	return h.growing() && h.B == B+1
+	return h.Growing() && h.B == B+1
 }
 
 // finishGrowth writes until the growth under way is complete: each write
 // evacuates its own bucket and the next unevacuated one.
 func (l *lab[K]) finishGrowth() {
-	for l.h.growing() {
+	for l.h.Growing() {
 		if l.tr.model.len() > 0 {
 			l.put(l.randomLive())
 		} else {

@@ -100,7 +100,7 @@ func program[K comparable](r *rand.Rand, mx *mix, gen func(*rand.Rand) K, clearF
 // step runs one action; start holds the keys the loop started with.
 func (l *lab[K]) step(mx *mix, a action, start map[uint64]bool) {
 	h := l.h
-	room := h.count < mx.maxCount
+	room := h.Count < mx.maxCount
 	// A key in the map that the action may delete (none: ok false).
 	deletable := func() (K, bool) {
 		var zero K

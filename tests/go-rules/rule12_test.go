@@ -34,6 +34,8 @@ import (
 	"strings"
 	"testing"
 	"unsafe"
+
+	"tophash/gomap"
 )
 
 type r12Variant int
@@ -106,7 +108,7 @@ func r12Trial(rng *rand.Rand, v r12Variant) (r12Result, *tracker[uint64]) {
 			l.put(l.keyMasked(7, b))
 		}
 		l.put(l.keyMasked(3, 1))
-		if !l.h.growing() || l.h.sameSizeGrow() || l.h.B != 3 {
+		if !l.h.Growing() || l.h.SameSizeGrow() || l.h.B != 3 {
 			panic("r12: the 27th key did not start a doubling from B = 2")
 		}
 		if v == r12NotStartedGrowing {
@@ -114,7 +116,7 @@ func r12Trial(rng *rand.Rand, v r12Variant) (r12Result, *tracker[uint64]) {
 		}
 	}
 	h := l.h
-	if v != r12NotStartedGrowing && h.oldEvacuated(oc) {
+	if v != r12NotStartedGrowing && h.OldEvacuated(oc) {
 		return r12Result{}, l.tr
 	}
 	// Every new bucket has a key bound for it: the loop's first yield
@@ -142,7 +144,7 @@ func r12Trial(rng *rand.Rand, v r12Variant) (r12Result, *tracker[uint64]) {
 			}
 			continue
 		}
-		b := hashOf(l.mt, k, h.hash0) & mask
+		b := gomap.HashOf(l.mt, k, h.Hash0) & mask
 		if !started {
 			started, s = true, b
 		}
@@ -167,9 +169,9 @@ func r12Body(l *lab[uint64], v r12Variant, oc, c, s uintptr, k uint64) (bool, ui
 	const mask = 7 // the loop's B is 3
 	// The chain the loop stands in, and X: a key of its overflow buckets
 	// (ahead of the loop whatever the slot order), bound for c.
-	array, at := h.oldbuckets, oc
+	array, at := h.Oldbuckets, oc
 	if v == r12NotStartedGrowing {
-		array, at = h.buckets, c
+		array, at = h.Buckets, c
 	}
 	ch := chain(array, at)
 	inMain := false
@@ -180,7 +182,7 @@ func r12Body(l *lab[uint64], v r12Variant, oc, c, s uintptr, k uint64) (bool, ui
 	found := false
 	for _, b := range ch[1:] {
 		for _, key := range b {
-			if !found && hashOf(l.mt, key, h.hash0)&mask == c {
+			if !found && gomap.HashOf(l.mt, key, h.Hash0)&mask == c {
 				x, found = key, true
 			}
 		}
@@ -200,7 +202,7 @@ func r12Body(l *lab[uint64], v r12Variant, oc, c, s uintptr, k uint64) (bool, ui
 	// one (no new seed).
 	var keeper uint64
 	emptying := func() bool {
-		seed := h.hash0
+		seed := h.Hash0
 		if v == r12NoReseed {
 			if !l.has(keeper) {
 				keeper = l.fresh()
@@ -213,10 +215,10 @@ func r12Body(l *lab[uint64], v r12Variant, oc, c, s uintptr, k uint64) (bool, ui
 				}
 				l.del(k)
 			}
-			return h.hash0 == seed
+			return h.Hash0 == seed
 		}
 		l.empty()
-		return h.hash0 != seed
+		return h.Hash0 != seed
 	}
 	// 1. The growth under way ends: the old bucket's slots say evacuated.
 	l.finishGrowth()
@@ -233,7 +235,7 @@ func r12Body(l *lab[uint64], v r12Variant, oc, c, s uintptr, k uint64) (bool, ui
 	l.put(z)
 	// 3. Another growth, to its end: the loop's own array is frozen with
 	// X's copy in bucket j and Z's in c+1.
-	own := h.buckets
+	own := h.Buckets
 	if v == r12FreezeSameSize || v == r12ThirdCopy {
 		if !l.sameSizeGrowth(-1, nil) {
 			return false, 0, 0
@@ -242,7 +244,7 @@ func r12Body(l *lab[uint64], v r12Variant, oc, c, s uintptr, k uint64) (bool, ui
 		return false, 0, 0
 	}
 	l.finishGrowth()
-	if h.buckets == own {
+	if h.Buckets == own {
 		return false, 0, 0
 	}
 	if v == r12ThirdCopy {
@@ -394,7 +396,7 @@ func TestRule12ThirdYieldWithinTheBound(t *testing.T) {
 func r12Third(l *lab[uint64], c, ahead uintptr, x, z uint64, n1 unsafe.Pointer) (bool, uint64, uint64) {
 	h := l.h
 	const mask = 7
-	j := hashOf(l.mt, x, h.hash0) & mask // X's bucket in N1, under S2 (X is still in the map)
+	j := gomap.HashOf(l.mt, x, h.Hash0) & mask // X's bucket in N1, under S2 (X is still in the map)
 	inN1 := false
 	for _, b := range chain(n1, j) {
 		inN1 = inN1 || contains(b, x)
@@ -402,9 +404,9 @@ func r12Third(l *lab[uint64], c, ahead uintptr, x, z uint64, n1 unsafe.Pointer) 
 	if !l.has(x) || !inN1 {
 		return false, 0, 0
 	}
-	seed := h.hash0
+	seed := h.Hash0
 	l.empty()
-	if h.hash0 == seed {
+	if h.Hash0 == seed {
 		return false, 0, 0
 	}
 	kOK := func(hash uintptr) bool {
@@ -416,11 +418,11 @@ func r12Third(l *lab[uint64], c, ahead uintptr, x, z uint64, n1 unsafe.Pointer) 
 		return false, 0, 0
 	}
 	k := l.bucketOf(x)
-	n2 := h.buckets
-	if !l.sameSizeGrowth(int(j), func(b uintptr) bool { return b == k }) || h.oldbuckets != n2 {
+	n2 := h.Buckets
+	if !l.sameSizeGrowth(int(j), func(b uintptr) bool { return b == k }) || h.Oldbuckets != n2 {
 		return false, 0, 0
 	}
-	if !h.oldEvacuated(j) || h.oldEvacuated(k) {
+	if !h.OldEvacuated(j) || h.OldEvacuated(k) {
 		return false, 0, 0
 	}
 	return true, x, z
@@ -478,15 +480,15 @@ func r12StaleTrial(rng *rand.Rand, reseed bool) (bool, string, *tracker[uint64])
 			built = false
 		case n == 2 && b < 8:
 			// The first yield after the set-up: from A1[b]'s main bucket.
-			if l.bucketOf(k) != b || !h.growing() || !h.sameSizeGrow() || !contains(chain(h.oldbuckets, b)[0], k) {
+			if l.bucketOf(k) != b || !h.Growing() || !h.SameSizeGrow() || !contains(chain(h.Oldbuckets, b)[0], k) {
 				b = 8
 				continue
 			}
 			l.finishGrowth()
 			if reseed {
-				seed := h.hash0
+				seed := h.Hash0
 				l.empty()
-				if h.hash0 == seed || !l.reseedUntil(x, 400, func(hash uintptr) bool { return hash&7 == b }) {
+				if h.Hash0 == seed || !l.reseedUntil(x, 400, func(hash uintptr) bool { return hash&7 == b }) {
 					b = 8
 					continue
 				}
@@ -507,9 +509,9 @@ func r12StaleSetUp(l *lab[uint64], s uintptr) (uint64, uint64, bool) {
 	if b == 0 {
 		return 0, 0, false // the second growth's first evacuations are 0 and j
 	}
-	seed := h.hash0
+	seed := h.Hash0
 	l.empty()
-	if h.hash0 == seed {
+	if h.Hash0 == seed {
 		return 0, 0, false
 	}
 	x := l.fresh()
@@ -523,9 +525,9 @@ func r12StaleSetUp(l *lab[uint64], s uintptr) (uint64, uint64, bool) {
 		return 0, 0, false
 	}
 	l.finishGrowth()
-	seed = h.hash0
+	seed = h.Hash0
 	l.empty()
-	if h.hash0 == seed || !l.reseedUntil(x, 400, func(hash uintptr) bool { return hash&7 == b }) {
+	if h.Hash0 == seed || !l.reseedUntil(x, 400, func(hash uintptr) bool { return hash&7 == b }) {
 		return 0, 0, false
 	}
 	// X in A1[b]'s overflow bucket: fill the main bucket behind X, one
@@ -537,8 +539,8 @@ func r12StaleSetUp(l *lab[uint64], s uintptr) (uint64, uint64, bool) {
 	l.del(x)
 	l.put(l.keyIn(b))
 	l.put(x)
-	a1 := h.buckets
-	if !l.sameSizeGrowth(int(j), func(c uintptr) bool { return c == b }) || h.oldbuckets != a1 || h.oldEvacuated(b) {
+	a1 := h.Buckets
+	if !l.sameSizeGrowth(int(j), func(c uintptr) bool { return c == b }) || h.Oldbuckets != a1 || h.OldEvacuated(b) {
 		return 0, 0, false
 	}
 	ch := chain(a1, b)

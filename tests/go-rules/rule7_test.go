@@ -71,9 +71,9 @@ func r7Trial(rng *rand.Rand, variant r7Variant) (bool, int, *tracker[uint64]) {
 func r7Build(l *lab[uint64], variant r7Variant, s uintptr) (uint64, bool) {
 	h := l.h
 	// 1. Empty the map: new seed S2.
-	seed := h.hash0
+	seed := h.Hash0
 	l.empty()
-	if h.hash0 == seed {
+	if h.Hash0 == seed {
 		return 0, false
 	}
 	// 2. Candidates for X in bucket p (ahead of the loop) under S2.
@@ -100,7 +100,7 @@ func r7Build(l *lab[uint64], variant r7Variant, s uintptr) (uint64, bool) {
 	if variant == r7NoReseedAfterGrowth {
 		keeper := l.keyIn((p + 4) % 8)
 		l.put(keeper)
-		seed = h.hash0
+		seed = h.Hash0
 		for l.tr.model.len() > 1 {
 			k := l.tr.model.key(0)
 			if k == keeper {
@@ -108,14 +108,14 @@ func r7Build(l *lab[uint64], variant r7Variant, s uintptr) (uint64, bool) {
 			}
 			l.del(k)
 		}
-		if h.hash0 != seed {
+		if h.Hash0 != seed {
 			return 0, false
 		}
 		x = cands[0]
 	} else {
-		seed = h.hash0
+		seed = h.Hash0
 		l.empty()
-		if h.hash0 == seed {
+		if h.Hash0 == seed {
 			return 0, false
 		}
 		found := false
@@ -141,7 +141,7 @@ func r7Build(l *lab[uint64], variant r7Variant, s uintptr) (uint64, bool) {
 	if !l.sameSizeGrowth(int(p), notQ) {
 		return 0, false
 	}
-	if h.B == 3 && (!h.oldEvacuated(p) || (variant == r7Full && h.oldEvacuated(q))) {
+	if h.B == 3 && (!h.OldEvacuated(p) || (variant == r7Full && h.OldEvacuated(q))) {
 		return 0, false
 	}
 	return x, true

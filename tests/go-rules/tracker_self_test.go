@@ -15,28 +15,30 @@ import (
 	"math"
 	"testing"
 	"unsafe"
+
+	"tophash/gomap"
 )
 
 // fake is a map as the tracker sees it: a header and the tracker's model.
 type fake[K comparable] struct {
 	t    *testing.T
-	h    *hmapView
+	h    *gomap.Hmap
 	tr   *tracker[K]
-	mt   *maptypeView
+	mt   *gomap.Maptype
 	gen  func(uint64) K
 	next uint64
 	val  uint64
 }
 
 func newFake[K comparable](t *testing.T, B uint8, gen func(uint64) K) *fake[K] {
-	h := &hmapView{B: B, hash0: 1}
-	h.buckets = newArray()
-	return &fake[K]{t: t, h: h, tr: newTracker[K](h), mt: mapTypeOf[K](), gen: gen}
+	h := &gomap.Hmap{B: B, Hash0: 1}
+	h.Buckets = newArray()
+	return &fake[K]{t: t, h: h, tr: newTracker[K](h), mt: gomap.MapTypeOf[K](), gen: gen}
 }
 
 // newArray is a bucket array's address: the tracker compares it, never
 // reads it.
-func newArray() unsafe.Pointer { return unsafe.Pointer(new([bucketSize]byte)) }
+func newArray() unsafe.Pointer { return unsafe.Pointer(new([gomap.BucketSize]byte)) }
 
 func (f *fake[K]) fresh() K {
 	for {
@@ -53,7 +55,7 @@ func (f *fake[K]) fresh() K {
 func (f *fake[K]) keyIn(mask uintptr, in bool, b uintptr) K {
 	for {
 		k := f.fresh()
-		if (hashOf(f.mt, k, f.h.hash0)&mask == b) == in {
+		if (gomap.HashOf(f.mt, k, f.h.Hash0)&mask == b) == in {
 			return k
 		}
 	}
@@ -63,7 +65,7 @@ func (f *fake[K]) has(id uint64) bool { _, ok := f.tr.model.get(id); return ok }
 
 func (f *fake[K]) put(k K) {
 	if id, nan := identity(k); nan || !f.has(id) {
-		f.h.count++
+		f.h.Count++
 	}
 	f.val++
 	f.tr.put(k, f.val)
@@ -79,9 +81,9 @@ func (f *fake[K]) putNaN() uint64 {
 
 // del deletes k; the delete that empties the map gives it a new seed.
 func (f *fake[K]) del(k K) {
-	f.h.count--
-	if f.h.count == 0 {
-		f.h.hash0++
+	f.h.Count--
+	if f.h.Count == 0 {
+		f.h.Hash0++
 	}
 	f.tr.del(k)
 	f.tr.observe()
@@ -99,20 +101,20 @@ func (f *fake[K]) empty() {
 
 // grow starts a growth (same size or doubling) with the put of a new key.
 func (f *fake[K]) grow(same bool) {
-	f.h.oldbuckets, f.h.buckets = f.h.buckets, newArray()
+	f.h.Oldbuckets, f.h.Buckets = f.h.Buckets, newArray()
 	if same {
-		f.h.flags |= flagSameSizeGrow
+		f.h.Flags |= gomap.FlagSameSizeGrow
 	} else {
 		f.h.B++
-		f.h.flags &^= flagSameSizeGrow
+		f.h.Flags &^= gomap.FlagSameSizeGrow
 	}
 	f.put(f.fresh())
 }
 
 // finish ends the growth under way with an update.
 func (f *fake[K]) finish() {
-	f.h.oldbuckets = nil
-	f.h.flags &^= flagSameSizeGrow
+	f.h.Oldbuckets = nil
+	f.h.Flags &^= gomap.FlagSameSizeGrow
 	if f.tr.model.len() > 0 {
 		f.put(f.tr.model.key(0))
 	}
@@ -120,16 +122,16 @@ func (f *fake[K]) finish() {
 
 // clear is runtime.mapclear: the growth dropped, a new seed.
 func (f *fake[K]) clear() {
-	f.h.count, f.h.oldbuckets = 0, nil
-	f.h.flags &^= flagSameSizeGrow
-	f.h.hash0++
+	f.h.Count, f.h.Oldbuckets = 0, nil
+	f.h.Flags &^= gomap.FlagSameSizeGrow
+	f.h.Hash0++
 	f.tr.clear()
 	f.tr.observe()
 }
 
 // begin opens the loop over a map holding one key, and yields it.
 func (f *fake[K]) begin() {
-	if f.h.count == 0 {
+	if f.h.Count == 0 {
 		f.put(f.fresh())
 	}
 	f.tr.begin()

@@ -50,6 +50,8 @@ import (
 	"os"
 	"runtime/debug"
 	"unsafe"
+
+	"tophash/gomap"
 )
 
 // identity is what makes two keys the same map key: the key itself, with
@@ -61,7 +63,7 @@ func identity[K comparable](k K) (id uint64, nan bool) {
 	if f, ok := any(k).(float64); ok && f == 0 {
 		return 0, false
 	}
-	return keyBits(k), false
+	return gomap.KeyBits(k), false
 }
 
 func showKey[K comparable](k K) string {
@@ -206,8 +208,8 @@ func (c counts) String() string {
 var traceEvents = os.Getenv("GO_RULES_TRACE") != ""
 
 type tracker[K comparable] struct {
-	h     *hmapView
-	mt    *maptypeView
+	h     *gomap.Hmap
+	mt    *gomap.Maptype
 	model liveSet[K]
 	nans  map[uint64]bool // values of the NaN entries (each NaN put is a new entry; values are unique)
 
@@ -243,8 +245,8 @@ type tracker[K comparable] struct {
 	log  []string
 }
 
-func newTracker[K comparable](h *hmapView) *tracker[K] {
-	return &tracker[K]{h: h, mt: mapTypeOf[K](), model: newLiveSet[K](), nans: map[uint64]bool{}}
+func newTracker[K comparable](h *gomap.Hmap) *tracker[K] {
+	return &tracker[K]{h: h, mt: gomap.MapTypeOf[K](), model: newLiveSet[K](), nans: map[uint64]bool{}}
 }
 
 func (t *tracker[K]) event(f string, a ...any) {
@@ -253,7 +255,7 @@ func (t *tracker[K]) event(f string, a ...any) {
 	}
 	h := t.h
 	t.log = append(t.log, fmt.Sprintf("%-48s | B=%d flags=%02x count=%d noverflow=%d seed=%08x growing=%v nevacuate=%d",
-		fmt.Sprintf(f, a...), h.B, h.flags, h.count, h.noverflow, h.hash0, h.growing(), h.nevacuate))
+		fmt.Sprintf(f, a...), h.B, h.Flags, h.Count, h.Noverflow, h.Hash0, h.Growing(), h.Nevacuate))
 }
 
 func (t *tracker[K]) fail(rule, f string, a ...any) { t.failRepeat(0, 0, rule, f, a...) }
@@ -268,7 +270,7 @@ func (t *tracker[K]) failRepeat(n, most int, rule, f string, a ...any) {
 // stalePath: mapiternext takes its growth path (h.growing() && it.B ==
 // h.B) with two growths begun since the loop started (R7).
 func (t *tracker[K]) stalePath() bool {
-	return t.growths >= 2 && t.h.growing() && t.h.B == t.itB
+	return t.growths >= 2 && t.h.Growing() && t.h.B == t.itB
 }
 
 // staleCopyBound: in the R7/R12 window an entry comes out at most once
@@ -287,13 +289,13 @@ func (t *tracker[K]) staleCopyBound() int {
 // sees it (R7, R11; the oracle's on_step).
 func (t *tracker[K]) step() {
 	h := t.h
-	if t.sameEpoch >= 0 && (!h.growing() || t.growths != t.sameEpoch) {
+	if t.sameEpoch >= 0 && (!h.Growing() || t.growths != t.sameEpoch) {
 		t.filterOn = true
 	}
 	if t.stalePath() {
 		t.staleSeen = true
 	}
-	if h.growing() && h.sameSizeGrow() && h.B == t.itB {
+	if h.Growing() && h.SameSizeGrow() && h.B == t.itB {
 		t.sameEpoch = t.growths
 	}
 }
@@ -320,7 +322,7 @@ func (t *tracker[K]) put(k K, v uint64) {
 	if old, ok := t.model.get(id); ok {
 		if t.open {
 			t.c.valueChanges++
-			if keyBits(old.key) != keyBits(k) {
+			if gomap.KeyBits(old.key) != gomap.KeyBits(k) {
 				t.c.signChanges++
 			}
 		}
@@ -357,15 +359,15 @@ func (t *tracker[K]) del(k K) {
 func (t *tracker[K]) clear() {
 	if t.open {
 		t.c.clears++
-		if t.h.hash0 != t.lastHash0 {
+		if t.h.Hash0 != t.lastHash0 {
 			t.c.reseeds++
-			t.lastHash0 = t.h.hash0
+			t.lastHash0 = t.h.Hash0
 		}
 		t.reseed()
 		for _, id := range t.model.ids {
 			e := t.model.e[id]
 			t.cleared[id] = true
-			t.clearedKV[[3]uint64{id, keyBits(e.key), e.val}] = true
+			t.clearedKV[[3]uint64{id, gomap.KeyBits(e.key), e.val}] = true
 		}
 		for v := range t.nans {
 			t.clearedNaN[v] = true
@@ -385,13 +387,13 @@ func (t *tracker[K]) clear() {
 // (B one more: a doubling), a new hash0 a new seed.
 func (t *tracker[K]) observe() {
 	h := t.h
-	if h.count != t.model.len()+len(t.nans) {
-		t.fail("model", "hmap.count %d, the program's model holds %d", h.count, t.model.len()+len(t.nans))
+	if h.Count != t.model.len()+len(t.nans) {
+		t.fail("model", "hmap.count %d, the program's model holds %d", h.Count, t.model.len()+len(t.nans))
 	}
 	if !t.open {
 		return
 	}
-	if h.buckets != t.lastBuckets {
+	if h.Buckets != t.lastBuckets {
 		t.c.growths++
 		t.growths++
 		if h.B != t.lastB {
@@ -399,12 +401,12 @@ func (t *tracker[K]) observe() {
 		} else if t.midDoubling {
 			t.filterOff = true
 		}
-		t.lastBuckets, t.lastB = h.buckets, h.B
+		t.lastBuckets, t.lastB = h.Buckets, h.B
 	}
-	if h.hash0 != t.lastHash0 {
+	if h.Hash0 != t.lastHash0 {
 		t.c.reseeds++
 		t.reseed()
-		t.lastHash0 = h.hash0
+		t.lastHash0 = h.Hash0
 	}
 }
 
@@ -440,10 +442,10 @@ func (t *tracker[K]) begin() {
 	t.clearedKV = map[[3]uint64]bool{}
 	t.clearedNaN = map[uint64]bool{}
 	h := t.h
-	t.lastBuckets, t.lastB, t.lastHash0 = h.buckets, h.B, h.hash0
+	t.lastBuckets, t.lastB, t.lastHash0 = h.Buckets, h.B, h.Hash0
 	t.itB, t.growths, t.reseeded, t.reseedGrown, t.staleSeen = h.B, 0, false, false, false
-	t.midDoubling = h.growing() && !h.sameSizeGrow()
-	t.midGrowth = h.growing()
+	t.midDoubling = h.Growing() && !h.SameSizeGrow()
+	t.midGrowth = h.Growing()
 	t.filterOff, t.clearOwn, t.clearMoved, t.filterOn, t.sameEpoch = false, false, false, false, -1
 	t.event("begin")
 }
@@ -455,7 +457,7 @@ func (t *tracker[K]) begin() {
 func (t *tracker[K]) again(n int, what, rule string, nan bool, k K) {
 	bucket0 := false
 	if !nan {
-		bucket0 = hashOf(t.mt, k, t.h.hash0)&(1<<t.itB-1) == 0
+		bucket0 = gomap.HashOf(t.mt, k, t.h.Hash0)&(1<<t.itB-1) == 0
 	}
 	fromStart := !nan && t.midGrowth && t.reseeded // R12
 	onPath := !nan && t.staleSeen && t.reseedGrown // R7
@@ -528,12 +530,12 @@ func (t *tracker[K]) yield(k K, v uint64) {
 	}
 	t.event("yield %s=%d", showKey(k), v)
 	e, present := t.model.get(id)
-	current := present && e.val == v && keyBits(e.key) == keyBits(k)
+	current := present && e.val == v && gomap.KeyBits(e.key) == gomap.KeyBits(k)
 	if t.cleared[id] && (!current || t.life[id] > 0) {
 		// An entry removed by a clear while the loop was open, from an
 		// array the clear did not reset: it must be one the clear removed
 		// (or the current entry, again).
-		if !current && !t.clearedKV[[3]uint64{id, keyBits(k), v}] {
+		if !current && !t.clearedKV[[3]uint64{id, gomap.KeyBits(k), v}] {
 			t.fail("R6", "key %s was yielded with value %d: neither its current entry nor one a clear removed", showKey(k), v)
 		}
 		t.c.clearedYields++
@@ -550,7 +552,7 @@ func (t *tracker[K]) yield(k K, v uint64) {
 	if e.val != v {
 		t.fail("R4", "key %s was yielded with value %d, its current value is %d", showKey(k), v, e.val)
 	}
-	if keyBits(e.key) != keyBits(k) {
+	if gomap.KeyBits(e.key) != gomap.KeyBits(k) {
 		t.fail("R4", "key %s was yielded as %s but was last put as %s", showKey(e.key), showKey(k), showKey(e.key))
 	}
 	if f, ok := any(k).(float64); ok && f == 0 {

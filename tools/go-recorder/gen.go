@@ -10,6 +10,8 @@ import (
 	"math/rand"
 	"sort"
 	"strings"
+
+	"tophash/gomap"
 )
 
 type genIter struct {
@@ -57,7 +59,7 @@ func newGen(shape string, seed int64) *gen {
 // to start at a put of a new key once the live count passes 6.5*2^estB, and
 // lasts about half as many writes as the old array has buckets.
 func (g *gen) afterWrite(fresh bool) {
-	if fresh && len(g.keys) > bucketCnt && uint64(len(g.keys)) > 13*((uint64(1)<<g.estB)/2) {
+	if fresh && len(g.keys) > gomap.BucketCnt && uint64(len(g.keys)) > 13*((uint64(1)<<g.estB)/2) {
 		g.estB++
 		if g.estB <= g.burstMaxB && g.chance(0.6) {
 			g.burst = (1<<(g.estB-1))/2 + g.between(1, 4)
@@ -310,38 +312,44 @@ func genChurn(g *gen) {
 	}
 	n := g.between(1000, 1800)
 	for i := 0; i < n; i++ {
-		bias := float64(len(g.keys)-size) / float64(size+1) // >0: too full
-		switch x := g.r.Float64(); {
-		case x < 0.36-bias:
-			if len(g.keys) >= limit {
-				g.del(g.liveKey())
-			} else if g.chance(0.8) {
-				g.put(g.freshKey())
-			} else if len(g.keys) > 0 {
-				g.put(g.liveKey())
-			}
-		case x < 0.75:
-			if len(g.keys) > 0 && g.chance(0.9) {
-				g.del(g.liveKey())
-			} else {
-				g.del(g.key())
-			}
-			if g.chance(0.01) {
-				g.startBurst(g.between(4, 16))
-			}
-		case x < 0.92:
-			g.get()
-		case x < 0.95:
-			g.length()
-		default:
-			g.dump()
-		}
+		g.churnStep(size, limit)
 		if g.chance(pDump) {
 			g.dump()
 		}
 	}
 	g.length()
 	g.dump()
+}
+
+// churnStep is one op of churn: puts and deletes that keep the map near
+// size live keys (never above limit), gets, lens and dumps.
+func (g *gen) churnStep(size, limit int) {
+	bias := float64(len(g.keys)-size) / float64(size+1) // >0: too full
+	switch x := g.r.Float64(); {
+	case x < 0.36-bias:
+		if len(g.keys) >= limit {
+			g.del(g.liveKey())
+		} else if g.chance(0.8) {
+			g.put(g.freshKey())
+		} else if len(g.keys) > 0 {
+			g.put(g.liveKey())
+		}
+	case x < 0.75:
+		if len(g.keys) > 0 && g.chance(0.9) {
+			g.del(g.liveKey())
+		} else {
+			g.del(g.key())
+		}
+		if g.chance(0.01) {
+			g.startBurst(g.between(4, 16))
+		}
+	case x < 0.92:
+		g.get()
+	case x < 0.95:
+		g.length()
+	default:
+		g.dump()
+	}
 }
 
 // grow_iter: growth with open iterators stepping between writes.

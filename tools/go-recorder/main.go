@@ -1,7 +1,7 @@
 // Command go-recorder runs map op scripts against a real Go 1.19
 // map[uint64]uint64 and records what the runtime did as a trace plus the
 // output a replayer must print for it (see the project's
-// trace language, reference/trace-format.md). It also generates random op scripts.
+// trace language, trace/trace-format.md). It also generates random op scripts.
 package main
 
 import (
@@ -14,6 +14,8 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+
+	"tophash/gomap"
 )
 
 const usage = `usage:
@@ -56,7 +58,7 @@ func exitCode(err error) int {
 }
 
 func main() {
-	if err := checkLayouts(); err != nil {
+	if err := gomap.Check(); err != nil {
 		die(3, "%v", err)
 	}
 	args := os.Args[1:]
@@ -173,6 +175,27 @@ func cmdGen(args []string) {
 	}
 }
 
+// suiteEntry generates, writes and records one script of a suite; its
+// result line is "ok NAME[: summary]" or "error NAME: why".
+func suiteEntry(dir, shape string, seed int64, verbose bool) string {
+	name := fmt.Sprintf("%s_%d", shape, seed)
+	base := filepath.Join(dir, name)
+	script, err := generate(shape, seed)
+	if err == nil {
+		err = os.WriteFile(base+".script", []byte(script), 0o644)
+	}
+	var rec *recorder
+	if err == nil {
+		rec, err = recordScript(strings.NewReader(script), base, false, false)
+	}
+	if err != nil {
+		return fmt.Sprintf("error %s: %v", name, err)
+	} else if verbose {
+		return "ok " + name + ": " + rec.summary()
+	}
+	return "ok " + name
+}
+
 func cmdSuite(args []string) {
 	fs := newFlags("suite")
 	dir := fs.String("dir", "", "")
@@ -206,23 +229,7 @@ func cmdSuite(args []string) {
 			defer wg.Done()
 			for i := range work {
 				shape, sd := sh[i%len(sh)], *seed+int64(i)
-				name := fmt.Sprintf("%s_%d", shape, sd)
-				base := filepath.Join(*dir, name)
-				script, err := generate(shape, sd)
-				if err == nil {
-					err = os.WriteFile(base+".script", []byte(script), 0o644)
-				}
-				var rec *recorder
-				if err == nil {
-					rec, err = recordScript(strings.NewReader(script), base, false, false)
-				}
-				if err != nil {
-					results[i] <- fmt.Sprintf("error %s: %v", name, err)
-				} else if *verbose {
-					results[i] <- "ok " + name + ": " + rec.summary()
-				} else {
-					results[i] <- "ok " + name
-				}
+				results[i] <- suiteEntry(*dir, shape, sd, *verbose)
 			}
 		}()
 	}

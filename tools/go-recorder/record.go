@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"unsafe"
+
+	"tophash/gomap"
 )
 
 // maxB is the first B the recorder refuses: from B = 16 on Go counts
@@ -65,70 +67,90 @@ func parseScript(r io.Reader, traceInput bool) ([]op, error) {
 		if s == "" || s[0] == '#' {
 			continue
 		}
-		t := strings.Fields(s)
-		o := op{line: lineNo, kind: t[0]}
-		want := map[string]int{"hint": 2, "put": 3, "del": 2, "get": 2, "len": 1,
-			"clear": 1, "iter": 2, "next": 2, "dump": 1}
-		if traceInput {
-			if t[0] == "hash" {
-				if len(t) != 3 {
-					return nil, lerr(lineNo, "hash: want 2 arguments, got %d", len(t)-1)
-				}
-				continue
-			}
-			if t[0] == "iter" {
-				want["iter"] = 4
-			}
-		} else if t[0] == "hash" {
-			return nil, lerr(lineNo, "hash lines are not accepted in an op script (the recorder pins every key itself; use -trace-input to record a trace)")
+		o, skip, err := parseLine(strings.Fields(s), lineNo, traceInput)
+		if err == nil && !skip {
+			err = parseArgs(&o, strings.Fields(s), len(ops) == 0)
 		}
-		n, known := want[t[0]]
-		if !known {
-			return nil, lerr(lineNo, "unknown operation %q", t[0])
+		if err != nil {
+			return nil, err
 		}
-		if len(t) != n {
-			return nil, lerr(lineNo, "%s: want %d argument(s), got %d", t[0], n-1, len(t)-1)
+		if !skip {
+			ops = append(ops, o)
 		}
-		switch t[0] {
-		case "hint":
-			if len(ops) != 0 {
-				return nil, lerr(lineNo, "hint is only allowed as the first operation")
-			}
-			v, ok := parseU64(t[1])
-			if !ok || v >= 1<<31 {
-				return nil, lerr(lineNo, "hint: bad size %q (want 0 <= N < 2^31)", t[1])
-			}
-			o.n = int(v)
-		case "put", "del", "get":
-			k, ok := parseU64(t[1])
-			if !ok {
-				return nil, lerr(lineNo, "%s: bad key %q", t[0], t[1])
-			}
-			o.key = k
-			if t[0] == "put" {
-				v, ok := parseU64(t[2])
-				if !ok {
-					return nil, lerr(lineNo, "put: bad value %q", t[2])
-				}
-				o.val = v
-			}
-		case "iter", "next":
-			o.id = t[1]
-			if t[0] == "iter" && len(t) == 4 {
-				if _, ok := parseU64(t[2]); !ok {
-					return nil, lerr(lineNo, "iter: bad start %q", t[2])
-				}
-				if _, ok := parseU64(t[3]); !ok {
-					return nil, lerr(lineNo, "iter: bad offset %q", t[3])
-				}
-			}
-		}
-		ops = append(ops, o)
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("reading script: %v", err)
 	}
 	return ops, nil
+}
+
+// parseLine checks one line's operation and its number of tokens; skip is
+// set for a trace's hash line.
+func parseLine(t []string, lineNo int, traceInput bool) (o op, skip bool, err error) {
+	o = op{line: lineNo, kind: t[0]}
+	want := map[string]int{"hint": 2, "put": 3, "del": 2, "get": 2, "len": 1,
+		"clear": 1, "iter": 2, "next": 2, "dump": 1}
+	if traceInput {
+		if t[0] == "hash" {
+			if len(t) != 3 {
+				return o, false, lerr(lineNo, "hash: want 2 arguments, got %d", len(t)-1)
+			}
+			return o, true, nil
+		}
+		if t[0] == "iter" {
+			want["iter"] = 4
+		}
+	} else if t[0] == "hash" {
+		return o, false, lerr(lineNo, "hash lines are not accepted in an op script (the recorder pins every key itself; use -trace-input to record a trace)")
+	}
+	n, known := want[t[0]]
+	if !known {
+		return o, false, lerr(lineNo, "unknown operation %q", t[0])
+	}
+	if len(t) != n {
+		return o, false, lerr(lineNo, "%s: want %d argument(s), got %d", t[0], n-1, len(t)-1)
+	}
+	return o, false, nil
+}
+
+// parseArgs reads an op's arguments (their number is already checked).
+func parseArgs(o *op, t []string, first bool) error {
+	lineNo := o.line
+	switch t[0] {
+	case "hint":
+		if !first {
+			return lerr(lineNo, "hint is only allowed as the first operation")
+		}
+		v, ok := parseU64(t[1])
+		if !ok || v >= 1<<31 {
+			return lerr(lineNo, "hint: bad size %q (want 0 <= N < 2^31)", t[1])
+		}
+		o.n = int(v)
+	case "put", "del", "get":
+		k, ok := parseU64(t[1])
+		if !ok {
+			return lerr(lineNo, "%s: bad key %q", t[0], t[1])
+		}
+		o.key = k
+		if t[0] == "put" {
+			v, ok := parseU64(t[2])
+			if !ok {
+				return lerr(lineNo, "put: bad value %q", t[2])
+			}
+			o.val = v
+		}
+	case "iter", "next":
+		o.id = t[1]
+		if t[0] == "iter" && len(t) == 4 {
+			if _, ok := parseU64(t[2]); !ok {
+				return lerr(lineNo, "iter: bad start %q", t[2])
+			}
+			if _, ok := parseU64(t[3]); !ok {
+				return lerr(lineNo, "iter: bad offset %q", t[3])
+			}
+		}
+	}
+	return nil
 }
 
 type iterState struct {
@@ -144,8 +166,8 @@ type iterState struct {
 
 type recorder struct {
 	m      map[uint64]uint64
-	h      *hmapView
-	mt     *maptypeView
+	h      *gomap.Hmap
+	mt     *gomap.Maptype
 	seed   uint32 // hash0 the current pins were taken under
 	pinned map[uint64]bool
 	seen   []uint64 // every key ever named, in first-seen order
@@ -169,7 +191,7 @@ type recorder struct {
 // whose table would be outside the recordable range before allocating it).
 func hintB(n int) uint8 {
 	B := uint8(0)
-	for n > bucketCnt && uint64(n) > 13*((uint64(1)<<B)/2) {
+	for n > gomap.BucketCnt && uint64(n) > 13*((uint64(1)<<B)/2) {
 		B++
 	}
 	return B
@@ -186,13 +208,13 @@ func record(ops []op, verifyEvery bool) (*recorder, error) {
 	}
 	r := &recorder{
 		m:           make(map[uint64]uint64, hint),
-		mt:          mapType(),
+		mt:          gomap.MapTypeOf[uint64](),
 		pinned:      map[uint64]bool{},
 		iters:       map[string]*iterState{},
 		verifyEvery: verifyEvery,
 	}
-	r.h = header(r.m)
-	r.seed = r.h.hash0
+	r.h = gomap.Header(r.m)
+	r.seed = r.h.Hash0
 	r.emit(fmt.Sprintf("hint %d", hint))
 	if r.h.B >= maxB {
 		return nil, lerr(1, "hint %d made B=%d", hint, r.h.B)
@@ -221,7 +243,7 @@ func (r *recorder) emit(s string) int {
 }
 
 func (r *recorder) pin(k uint64) {
-	r.emit(fmt.Sprintf("hash %d 0x%016x", k, hashKey(r.mt, k, r.h.hash0)))
+	r.emit(fmt.Sprintf("hash %d 0x%016x", k, gomap.HashOf(r.mt, k, r.h.Hash0)))
 }
 
 func (r *recorder) step(o op) error {
@@ -232,8 +254,15 @@ func (r *recorder) step(o op) error {
 			r.pin(o.key)
 		}
 	}
-	h := r.h
-	wasGrowing := h.oldbuckets != nil
+	wasGrowing := r.h.Oldbuckets != nil
+	if err := r.apply(o); err != nil {
+		return err
+	}
+	return r.afterStep(o, wasGrowing)
+}
+
+// apply runs one op on the map and writes its trace and expected lines.
+func (r *recorder) apply(o op) error {
 	switch o.kind {
 	case "hint":
 		return lerr(o.line, "hint is only allowed as the first operation")
@@ -254,72 +283,14 @@ func (r *recorder) step(o op) error {
 		r.emit("len")
 		fmt.Fprintf(&r.exp, "len %d\n", len(r.m))
 	case "clear":
-		r.emit("clear")
-		if len(r.m) != 0 {
-			for _, st := range r.iters {
-				if st.stepped && !st.ended && st.poisonedBy == 0 {
-					st.poisonedBy = o.line
-				}
-			}
-		}
-		before := *h
-		clearMap(r.m)
-		if before.count != 0 {
-			if h.count != 0 || h.oldbuckets != nil || h.nevacuate != 0 || h.noverflow != 0 ||
-				h.B != before.B || h.buckets != before.buckets || h.flags&flagSameSizeGrow != 0 {
-				return ierr("line %d: clear did not act as runtime.mapclear", o.line)
-			}
-		} else if *h != before {
-			return ierr("line %d: clear of an empty map changed the map", o.line)
-		}
+		return r.clear(o)
 	case "iter":
 		idx := r.emit("") // filled at the first next
 		st := &iterState{id: o.id, it: reflect.ValueOf(r.m).MapRange(), declIdx: idx}
 		r.iters[o.id] = st
 		r.declared = append(r.declared, st)
 	case "next":
-		st := r.iters[o.id]
-		if st == nil {
-			return lerr(o.line, "next of undeclared iterator %q", o.id)
-		}
-		r.emit("next " + o.id)
-		if st.ended {
-			fmt.Fprintf(&r.exp, "next %s end\n", o.id)
-			break
-		}
-		if st.poisonedBy != 0 {
-			return lerr(o.line, "next %s: the iterator was open across the clear of a non-empty map at line %d; what Go yields then depends on its allocator (golang/go#59411), so it cannot be recorded (declare the iterator again first)", o.id, st.poisonedBy)
-		}
-		first := !st.stepped
-		nonEmpty := h.count != 0
-		ok := st.it.Next()
-		iv := iterView(st.it)
-		if first {
-			st.stepped = true
-			hi := &iv.hiter
-			if hi.t != unsafe.Pointer(r.mt) {
-				return ierr("line %d: hiter.t is not the map type after the first Next", o.line)
-			}
-			if nonEmpty && (hi.h != unsafe.Pointer(h) || hi.B != h.B ||
-				hi.startBucket >= uintptr(1)<<h.B || hi.offset >= bucketCnt) {
-				return ierr("line %d: hiter after mapiterinit does not match the map (h=%v B=%d start=%d offset=%d)",
-					o.line, hi.h == unsafe.Pointer(h), hi.B, hi.startBucket, hi.offset)
-			}
-			if !nonEmpty && (hi.h != nil || hi.startBucket != 0 || hi.offset != 0 || ok) {
-				return ierr("line %d: iterator on an empty map was not left at its end", o.line)
-			}
-			r.trace[st.declIdx] = fmt.Sprintf("iter %s %d %d", st.id, hi.startBucket, hi.offset)
-		}
-		if !ok {
-			st.ended = true
-			fmt.Fprintf(&r.exp, "next %s end\n", o.id)
-			break
-		}
-		k, v := st.it.Key().Uint(), st.it.Value().Uint()
-		if *(*uint64)(iv.hiter.key) != k {
-			return ierr("line %d: hiter.key does not point at the key reflect returned", o.line)
-		}
-		fmt.Fprintf(&r.exp, "next %s %d %d\n", o.id, k, v)
+		return r.next(o)
 	case "dump":
 		r.emit("dump")
 		if err := r.verify(o.line); err != nil {
@@ -329,20 +300,108 @@ func (r *recorder) step(o op) error {
 	default:
 		return lerr(o.line, "unknown operation %q", o.kind)
 	}
-	if h.flags&flagHashWriting != 0 {
+	return nil
+}
+
+// clear clears the map with the loop Go compiles to runtime.mapclear, and
+// checks that it acted as mapclear does.
+func (r *recorder) clear(o op) error {
+	h := r.h
+	r.emit("clear")
+	if len(r.m) != 0 {
+		for _, st := range r.iters {
+			if st.stepped && !st.ended && st.poisonedBy == 0 {
+				st.poisonedBy = o.line
+			}
+		}
+	}
+	before := *h
+	clearMap(r.m)
+	if before.Count != 0 {
+		if h.Count != 0 || h.Oldbuckets != nil || h.Nevacuate != 0 || h.Noverflow != 0 ||
+			h.B != before.B || h.Buckets != before.Buckets || h.Flags&gomap.FlagSameSizeGrow != 0 {
+			return ierr("line %d: clear did not act as runtime.mapclear", o.line)
+		}
+	} else if *h != before {
+		return ierr("line %d: clear of an empty map changed the map", o.line)
+	}
+	return nil
+}
+
+// next steps an iterator; its first step also fills in the iter line with
+// the start bucket and offset mapiterinit drew.
+func (r *recorder) next(o op) error {
+	st := r.iters[o.id]
+	if st == nil {
+		return lerr(o.line, "next of undeclared iterator %q", o.id)
+	}
+	r.emit("next " + o.id)
+	if st.ended {
+		fmt.Fprintf(&r.exp, "next %s end\n", o.id)
+		return nil
+	}
+	if st.poisonedBy != 0 {
+		return lerr(o.line, "next %s: the iterator was open across the clear of a non-empty map at line %d; what Go yields then depends on its allocator (golang/go#59411), so it cannot be recorded (declare the iterator again first)", o.id, st.poisonedBy)
+	}
+	first := !st.stepped
+	nonEmpty := r.h.Count != 0
+	ok := st.it.Next()
+	iv := gomap.IterView(st.it)
+	if first {
+		st.stepped = true
+		if err := r.iterInit(o, st, &iv.Hiter, nonEmpty, ok); err != nil {
+			return err
+		}
+	}
+	if !ok {
+		st.ended = true
+		fmt.Fprintf(&r.exp, "next %s end\n", o.id)
+		return nil
+	}
+	k, v := st.it.Key().Uint(), st.it.Value().Uint()
+	if *(*uint64)(iv.Hiter.Key) != k {
+		return ierr("line %d: hiter.key does not point at the key reflect returned", o.line)
+	}
+	fmt.Fprintf(&r.exp, "next %s %d %d\n", o.id, k, v)
+	return nil
+}
+
+// iterInit checks the hiter mapiterinit left and writes the iter line.
+func (r *recorder) iterInit(o op, st *iterState, hi *gomap.Hiter, nonEmpty, ok bool) error {
+	h := r.h
+	if hi.T != unsafe.Pointer(r.mt) {
+		return ierr("line %d: hiter.t is not the map type after the first Next", o.line)
+	}
+	if nonEmpty && (hi.H != unsafe.Pointer(h) || hi.B != h.B ||
+		hi.StartBucket >= uintptr(1)<<h.B || hi.Offset >= gomap.BucketCnt) {
+		return ierr("line %d: hiter after mapiterinit does not match the map (h=%v B=%d start=%d offset=%d)",
+			o.line, hi.H == unsafe.Pointer(h), hi.B, hi.StartBucket, hi.Offset)
+	}
+	if !nonEmpty && (hi.H != nil || hi.StartBucket != 0 || hi.Offset != 0 || ok) {
+		return ierr("line %d: iterator on an empty map was not left at its end", o.line)
+	}
+	r.trace[st.declIdx] = fmt.Sprintf("iter %s %d %d", st.id, hi.StartBucket, hi.Offset)
+	return nil
+}
+
+// afterStep checks and counts what the op did to the map: growth, a
+// reseed (every key is pinned again), B.
+func (r *recorder) afterStep(o op, wasGrowing bool) error {
+	h := r.h
+	if h.Flags&gomap.FlagHashWriting != 0 {
 		return ierr("line %d: hashWriting left set", o.line)
 	}
-	if !wasGrowing && h.oldbuckets != nil {
+	if !wasGrowing && h.Oldbuckets != nil {
 		r.growths++
-		if h.flags&flagSameSizeGrow != 0 {
+		if h.Flags&gomap.FlagSameSizeGrow != 0 {
 			r.sameSize++
 		}
 	}
-	if h.hash0 != r.seed {
+	if h.Hash0 != r.seed {
 		// The runtime reseeded the map (a clear of a non-empty map, or a
 		// delete that emptied it): pin every key ever seen again, so that
 		// keys still sitting in arrays an iterator holds hash right too.
-		r.seed = h.hash0
+		r.seed = h.Hash0
 		r.reseeds++
 		for _, k := range r.seen {
 			r.pin(k)
@@ -368,25 +427,25 @@ func clearMap(m map[uint64]uint64) {
 	}
 }
 
-func writeBucket(w *strings.Builder, b *bmapView) {
-	for s := 0; s < bucketCnt; s++ {
+func writeBucket(w *strings.Builder, b *gomap.Bmap) {
+	for s := 0; s < gomap.BucketCnt; s++ {
 		if s > 0 {
 			w.WriteByte(' ')
 		}
-		fmt.Fprintf(w, "%02x", b.tophash[s])
+		fmt.Fprintf(w, "%02x", b.Tophash[s])
 	}
 	w.WriteString(" |")
-	for s := 0; s < bucketCnt; s++ {
-		if b.tophash[s] >= minTopHash {
+	for s := 0; s < gomap.BucketCnt; s++ {
+		if b.Tophash[s] >= gomap.MinTopHash {
 			w.WriteByte(' ')
-			w.WriteString(strconv.FormatUint(b.keys[s], 10))
+			w.WriteString(strconv.FormatUint(b.Keys[s], 10))
 		} else {
 			w.WriteString(" .")
 		}
 	}
 }
 
-var emptyBucket bmapView
+var emptyBucket gomap.Bmap
 
 func writeArray(w *strings.Builder, tag string, array unsafe.Pointer, n uintptr) {
 	for i := uintptr(0); i < n; i++ {
@@ -394,7 +453,7 @@ func writeArray(w *strings.Builder, tag string, array unsafe.Pointer, n uintptr)
 		if array == nil {
 			writeBucket(w, &emptyBucket)
 		} else {
-			for b, first := bucketAt(array, i), true; b != nil; b, first = (*bmapView)(b.overflow), false {
+			for b, first := gomap.BucketAt(array, i), true; b != nil; b, first = (*gomap.Bmap)(b.Overflow), false {
 				if !first {
 					w.WriteString(" -> ")
 				}
@@ -407,7 +466,7 @@ func writeArray(w *strings.Builder, tag string, array unsafe.Pointer, n uintptr)
 
 func (r *recorder) oldCount() uintptr {
 	h := r.h
-	if h.flags&flagSameSizeGrow != 0 {
+	if h.Flags&gomap.FlagSameSizeGrow != 0 {
 		return uintptr(1) << h.B
 	}
 	return uintptr(1) << (h.B - 1)
@@ -417,27 +476,27 @@ func (r *recorder) oldCount() uintptr {
 func (r *recorder) dump() {
 	h := r.h
 	growing, same := 0, 0
-	if h.oldbuckets != nil {
+	if h.Oldbuckets != nil {
 		growing = 1
 		r.midGrowD++
 	}
-	if h.flags&flagSameSizeGrow != 0 {
+	if h.Flags&gomap.FlagSameSizeGrow != 0 {
 		same = 1
 	}
 	w := &r.exp
 	fmt.Fprintf(w, "dump B=%d count=%d noverflow=%d nevacuate=%d growing=%d samesize=%d\n",
-		h.B, h.count, h.noverflow, h.nevacuate, growing, same)
-	writeArray(w, "new", h.buckets, uintptr(1)<<h.B)
-	if h.oldbuckets != nil {
-		writeArray(w, "old", h.oldbuckets, r.oldCount())
+		h.B, h.Count, h.Noverflow, h.Nevacuate, growing, same)
+	writeArray(w, "new", h.Buckets, uintptr(1)<<h.B)
+	if h.Oldbuckets != nil {
+		writeArray(w, "old", h.Oldbuckets, r.oldCount())
 	}
 	w.WriteString("end\n")
 }
 
 func topHash(hash uint64) uint8 {
 	t := uint8(hash >> 56)
-	if t < minTopHash {
-		t += minTopHash
+	if t < gomap.MinTopHash {
+		t += gomap.MinTopHash
 	}
 	return t
 }
@@ -452,42 +511,42 @@ func (r *recorder) verify(line int) error {
 	filled := 0
 	check := func(tag string, array unsafe.Pointer, n uintptr) error {
 		for i := uintptr(0); i < n; i++ {
-			for b := bucketAt(array, i); b != nil; b = (*bmapView)(b.overflow) {
-				for s := 0; s < bucketCnt; s++ {
-					top := b.tophash[s]
-					if top < minTopHash {
+			for b := gomap.BucketAt(array, i); b != nil; b = (*gomap.Bmap)(b.Overflow) {
+				for s := 0; s < gomap.BucketCnt; s++ {
+					top := b.Tophash[s]
+					if top < gomap.MinTopHash {
 						continue
 					}
 					filled++
-					k := b.keys[s]
+					k := b.Keys[s]
 					if !r.pinned[k] {
 						return ierr("line %d: %s bucket %d holds key %d that was never named", line, tag, i, k)
 					}
-					hv := hashKey(r.mt, k, h.hash0)
+					hv := uint64(gomap.HashOf(r.mt, k, h.Hash0))
 					if topHash(hv) != top || uintptr(hv)&(n-1) != i {
 						return ierr("line %d: %s bucket %d slot %d: key %d (tophash %02x) does not hash there under hash0 %#x (hash %#016x)",
-							line, tag, i, s, k, top, h.hash0, hv)
+							line, tag, i, s, k, top, h.Hash0, hv)
 					}
-					if v, ok := r.m[k]; !ok || v != b.elems[s] {
-						return ierr("line %d: %s bucket %d slot %d: key %d elem %d, map says %d %v", line, tag, i, s, k, b.elems[s], v, ok)
+					if v, ok := r.m[k]; !ok || v != b.Elems[s] {
+						return ierr("line %d: %s bucket %d slot %d: key %d elem %d, map says %d %v", line, tag, i, s, k, b.Elems[s], v, ok)
 					}
 				}
 			}
 		}
 		return nil
 	}
-	if h.buckets != nil {
-		if err := check("new", h.buckets, uintptr(1)<<h.B); err != nil {
+	if h.Buckets != nil {
+		if err := check("new", h.Buckets, uintptr(1)<<h.B); err != nil {
 			return err
 		}
 	}
-	if h.oldbuckets != nil {
-		if err := check("old", h.oldbuckets, r.oldCount()); err != nil {
+	if h.Oldbuckets != nil {
+		if err := check("old", h.Oldbuckets, r.oldCount()); err != nil {
 			return err
 		}
 	}
-	if filled != h.count || filled != len(r.m) {
-		return ierr("line %d: %d filled slots, count %d, len %d", line, filled, h.count, len(r.m))
+	if filled != h.Count || filled != len(r.m) {
+		return ierr("line %d: %d filled slots, count %d, len %d", line, filled, h.Count, len(r.m))
 	}
 	return nil
 }

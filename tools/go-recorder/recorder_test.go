@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"tophash/gomap"
 )
 
 // sharedTraces is where the traces recorded from Go 1.19 live, relative to
@@ -89,7 +91,7 @@ func equal(a, b []string) bool {
 // len outputs, which iterators produced output, the count of each dump,
 // and the dump syntax.
 func TestSharedTraces(t *testing.T) {
-	if err := checkLayouts(); err != nil {
+	if err := gomap.Check(); err != nil {
 		t.Fatal(err)
 	}
 	traces, _ := filepath.Glob(filepath.Join(sharedTraces, "*.trace"))

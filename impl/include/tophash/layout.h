@@ -1,5 +1,5 @@
 // tophash/layout.h: a snapshot of a BucketMap's bucket layout and its
-// canonical dump (reference/trace-format.md, "Layout dump").
+// canonical dump (trace/trace-format.md, "Layout dump").
 #pragma once
 
 #include <array>
@@ -31,7 +31,7 @@ struct Layout {
 };
 
 // Keys as the dump prints them, and as traces write them: integers in
-// decimal; the extensions of reference/trace-format.md:
+// decimal; the extensions of trace/trace-format.md:
 // floating point in the shortest form that reads back (nan, -nan, -0,
 // 1.5e+300), strings in double quotes with \" \\ and \xHH for bytes
 // outside printable ASCII and for space, so a key is always one token.

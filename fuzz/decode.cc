@@ -7,7 +7,7 @@
 
 #include "tophash/hash.h"
 
-namespace tophash::reference {
+namespace tophash::fuzz {
 
 using trace::KeyType;
 using trace::Op;
@@ -220,4 +220,4 @@ std::uint64_t value_for_id(Program& p, std::uint32_t id) {
   return p.config.keys == KeyType::kString ? p.string_index(value_string(id)) : id;
 }
 
-}  // namespace tophash::reference
+}  // namespace tophash::fuzz

@@ -1,4 +1,4 @@
-// reference/decode.h: Programs from fuzz bytes, in the spirit of Go's
+// fuzz/decode.h: Programs from fuzz bytes, in the spirit of Go's
 // internal/runtime/maps FuzzTable: a short header, then a flat array of
 // fixed-size commands. Every byte string decodes to a valid Program (a
 // short header is padded with zeros, a trailing partial command and
@@ -21,7 +21,7 @@
 
 #include "trace.h"
 
-namespace tophash::reference {
+namespace tophash::fuzz {
 
 struct DecodeOptions {
   trace::KeyType keys = trace::KeyType::kU64;
@@ -40,4 +40,4 @@ trace::Program decode(const std::uint8_t* data, std::size_t size, const DecodeOp
 std::uint64_t key_for_id(trace::Program& p, std::uint32_t id);
 std::uint64_t value_for_id(trace::Program& p, std::uint32_t id);
 
-}  // namespace tophash::reference
+}  // namespace tophash::fuzz

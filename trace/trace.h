@@ -1,11 +1,11 @@
-// reference/trace.h: the op language. A Program is what a trace says: a
+// trace/trace.h: the op language. A Program is what a trace says: a
 // configuration (key type, hash mode) and the ops in order, each with the
 // line it came from. Programs come from trace text (parse_trace), from fuzz
-// bytes (decode.h) and from generators (properties/); whatever made one,
+// bytes (fuzz/decode.h) and from generators (properties/); whatever made one,
 // print_trace() writes it back as a trace that bucketmap-replay runs, so
 // every failure is shown as a reproducer a person can read.
 //
-// The language is documented in reference/trace-format.md: a core (u64 keys
+// The language is documented in trace/trace-format.md: a core (u64 keys
 // and values, pinned hashes; all a Go recording uses) and extensions:
 //   keys TYPE             header: u64 (default) | string | double | counted
 //   hashing MODE ...      header: pinned (default) | real SEED | tiny N SEED

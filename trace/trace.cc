@@ -22,7 +22,7 @@ std::uint32_t Program::iter_index(std::string_view name) {
 
 std::uint32_t Program::string_index(std::string_view s) {
   // Linear: programs hold few distinct strings, and fuzz decoding interns
-  // through its own table (decode.cc).
+  // through its own table (fuzz/decode.cc).
   for (std::uint32_t i = 0; i < strings.size(); ++i) {
     if (strings[i] == s) return i;
   }
@@ -215,147 +215,206 @@ bool is_nan_repr(KeyType k, std::uint64_t repr) {
   return k == KeyType::kDouble && std::isnan(std::bit_cast<double>(repr));
 }
 
+using Error = std::optional<std::string>;
+
+// One parser per kind of line; `parse` picks the one the first token names.
 class LineParser {
  public:
   explicit LineParser(Program& p) : p_(p) {}
 
   // Parses one non-blank, non-comment line; returns an error text or nothing.
-  std::optional<std::string> parse(std::string_view line, std::uint32_t lineno) {
+  Error parse(std::string_view line, std::uint32_t lineno) {
     if (auto e = tokenize(line, tok_)) return e;
     const std::string_view name = tok_[0];
-    Op op{OpKind::kLen};
-    op.line = lineno;
-    auto arity = [&](std::size_t n) -> std::optional<std::string> {
-      if (tok_.size() != n + 1) {
-        return "'" + clip(name) + "' takes " + std::to_string(n) + " argument" + (n == 1 ? "" : "s") + ", got " +
-               std::to_string(tok_.size() - 1);
-      }
-      return std::nullopt;
-    };
-    auto number = [&](std::size_t i, std::uint64_t& out, const char* what) -> std::optional<std::string> {
-      if (!parse_decimal(tok_[i], out)) {
-        return std::string("bad ") + what + " '" + clip(tok_[i]) + "' (want an unsigned 64-bit decimal integer)";
-      }
-      return std::nullopt;
-    };
-    auto typed = [&](std::size_t i, std::uint64_t& out, const char* what, bool is_key) -> std::optional<std::string> {
-      const KeyType k = p_.config.keys;
-      if (k == KeyType::kU64 || k == KeyType::kCounted || (k == KeyType::kDouble && !is_key)) {
-        return number(i, out, what);
-      }
-      if (k == KeyType::kDouble) {
-        if (!parse_double(tok_[i], out)) {
-          return std::string("bad ") + what + " '" + clip(tok_[i]) + "' (want a decimal number, nan or inf)";
-        }
-        return std::nullopt;
-      }
-      if (!parse_string(tok_[i], scratch_)) {
-        return std::string("bad ") + what + " '" + clip(tok_[i]) + "' (want a quoted string, escapes \\\" \\\\ \\xHH)";
-      }
-      out = p_.string_index(scratch_);
-      return std::nullopt;
-    };
-    auto pinned_key = [&](std::size_t i) -> std::optional<std::string> {
-      if (auto e = typed(i, op.a, "key", true)) return e;
-      if (p_.config.hashing == HashMode::kPinned && !is_nan_repr(p_.config.keys, op.a) &&
-          !pinned_.count(pin_repr(p_.config.keys, op.a))) {
-        std::string k = key_literal(p_, op.a);
-        return "key " + k + " has no pinned hash (add 'hash " + k + " 0x...' before it)";
-      }
-      return std::nullopt;
-    };
-    auto declared_iter = [&](std::size_t i) -> std::optional<std::string> {
-      for (std::uint32_t k = 0; k < p_.iter_names.size(); ++k) {
-        if (p_.iter_names[k] == tok_[i] && declared_.count(k)) {
-          op.iter = k;
-          return std::nullopt;
-        }
-      }
-      return "iterator '" + clip(tok_[i]) + "' was not declared (use 'iter " + clip(tok_[i]) + " START OFFSET')";
-    };
-    std::optional<std::string> err;
     if (name == "keys" || name == "hashing") {
       if (!p_.ops.empty()) return "'" + std::string(name) + "' must come before every operation";
-      if (name == "keys") {
-        if (seen_keys_) return std::string("'keys' given twice");
-        if ((err = arity(1))) return err;
-        seen_keys_ = true;
-        const std::string_view t = tok_[1];
-        if (t == "u64") p_.config.keys = KeyType::kU64;
-        else if (t == "string") p_.config.keys = KeyType::kString;
-        else if (t == "double") p_.config.keys = KeyType::kDouble;
-        else if (t == "counted") p_.config.keys = KeyType::kCounted;
-        else return "unknown key type '" + clip(t) + "' (want u64, string, double or counted)";
-        return std::nullopt;
-      }
-      if (seen_hashing_) return std::string("'hashing' given twice");
-      seen_hashing_ = true;
-      const std::string_view t = tok_.size() > 1 ? tok_[1] : std::string_view();
-      trace::Config c = p_.config;  // committed only when the whole line is good
-      if (t == "pinned") {
-        if ((err = arity(1))) return err;
-        c.hashing = HashMode::kPinned;
-      } else if (t == "real") {
-        if ((err = arity(2)) || (err = number(2, c.seed, "seed"))) return err;
-        c.hashing = HashMode::kReal;
-      } else if (t == "tiny") {
-        std::uint64_t n = 0;
-        if ((err = arity(3)) || (err = number(2, n, "tiny count")) || (err = number(3, c.seed, "seed"))) return err;
-        if (n == 0 || n > kMaxTiny) return "tiny count " + std::to_string(n) + " out of range (1 to 65536)";
-        c.hashing = HashMode::kTiny;
-        c.tiny = static_cast<std::uint32_t>(n);
-      } else {
-        return "unknown hashing '" + clip(t) + "' (want pinned, real SEED or tiny N SEED)";
-      }
-      p_.config = c;
+      return name == "keys" ? keys_line() : hashing_line();
+    }
+    for (const Syntax& s : kSyntax) {
+      if (name != s.name) continue;
+      Op op{s.kind};
+      op.line = lineno;
+      if (auto e = (this->*s.parse)(op)) return e;
+      p_.ops.push_back(op);
       return std::nullopt;
     }
-    if (name == "hint") {
-      op.kind = OpKind::kHint;
-      if ((err = arity(1)) || (err = number(1, op.a, "hint"))) return err;
-      if (!p_.ops.empty()) return std::string("'hint' must be the first operation");
-      if (op.a > kMaxHint) return "hint " + std::to_string(op.a) + " out of range (must be below 2^31)";
-    } else if (name == "hash") {
-      op.kind = OpKind::kPin;
-      if ((err = arity(2)) || (err = typed(1, op.a, "key", true))) return err;
-      if (!parse_hash(tok_[2], op.b)) return "bad hash '" + clip(tok_[2]) + "' (want 0x and 16 hex digits)";
-      pinned_.insert(pin_repr(p_.config.keys, op.a));
-    } else if (name == "put") {
-      op.kind = OpKind::kPut;
-      if ((err = arity(2)) || (err = pinned_key(1)) || (err = typed(2, op.b, "value", false))) return err;
-    } else if (name == "del" || name == "get") {
-      op.kind = name == "del" ? OpKind::kDel : OpKind::kGet;
-      if ((err = arity(1)) || (err = pinned_key(1))) return err;
-    } else if (name == "len" || name == "clear" || name == "dump" || name == "shrink_to_fit") {
-      op.kind = name == "len" ? OpKind::kLen : name == "clear" ? OpKind::kClear
-                : name == "dump" ? OpKind::kDump : OpKind::kShrinkToFit;
-      if ((err = arity(0))) return err;
-    } else if (name == "iter") {
-      op.kind = OpKind::kIter;
-      if ((err = arity(3)) || (err = number(2, op.b, "start")) || (err = number(3, op.c, "offset"))) return err;
-      op.iter = p_.iter_index(tok_[1]);
-      declared_.insert(op.iter);
-    } else if (name == "next" || name == "close" || name == "drain") {
-      op.kind = name == "next" ? OpKind::kNext : name == "close" ? OpKind::kClose : OpKind::kDrain;
-      if ((err = arity(1)) || (err = declared_iter(1))) return err;
-    } else if (name == "reserve") {
-      op.kind = OpKind::kReserve;
-      if ((err = arity(1)) || (err = number(1, op.a, "count"))) return err;
-      if (op.a > kMaxHint) return "reserve " + std::to_string(op.a) + " out of range (must be below 2^31)";
-    } else {
-      return "unknown operation '" + clip(name) + "'";
-    }
-    p_.ops.push_back(op);
-    return std::nullopt;
+    return "unknown operation '" + clip(name) + "'";
   }
 
  private:
+  struct Syntax {
+    std::string_view name;
+    OpKind kind;
+    Error (LineParser::*parse)(Op&);
+  };
+  static const Syntax kSyntax[14];
+
+  // ---- header lines ----
+
+  Error keys_line() {
+    if (seen_keys_) return std::string("'keys' given twice");
+    if (auto e = arity(1)) return e;
+    seen_keys_ = true;
+    const std::string_view t = tok_[1];
+    if (t == "u64") p_.config.keys = KeyType::kU64;
+    else if (t == "string") p_.config.keys = KeyType::kString;
+    else if (t == "double") p_.config.keys = KeyType::kDouble;
+    else if (t == "counted") p_.config.keys = KeyType::kCounted;
+    else return "unknown key type '" + clip(t) + "' (want u64, string, double or counted)";
+    return std::nullopt;
+  }
+
+  Error hashing_line() {
+    if (seen_hashing_) return std::string("'hashing' given twice");
+    seen_hashing_ = true;
+    const std::string_view t = tok_.size() > 1 ? tok_[1] : std::string_view();
+    Config c = p_.config;  // committed only when the whole line is good
+    Error e;
+    if (t == "pinned") {
+      if ((e = arity(1))) return e;
+      c.hashing = HashMode::kPinned;
+    } else if (t == "real") {
+      if ((e = arity(2)) || (e = number(2, c.seed, "seed"))) return e;
+      c.hashing = HashMode::kReal;
+    } else if (t == "tiny") {
+      std::uint64_t n = 0;
+      if ((e = arity(3)) || (e = number(2, n, "tiny count")) || (e = number(3, c.seed, "seed"))) return e;
+      if (n == 0 || n > kMaxTiny) return "tiny count " + std::to_string(n) + " out of range (1 to 65536)";
+      c.hashing = HashMode::kTiny;
+      c.tiny = static_cast<std::uint32_t>(n);
+    } else {
+      return "unknown hashing '" + clip(t) + "' (want pinned, real SEED or tiny N SEED)";
+    }
+    p_.config = c;
+    return std::nullopt;
+  }
+
+  // ---- operations ----
+
+  Error hint(Op& op) {
+    Error e;
+    if ((e = arity(1)) || (e = number(1, op.a, "hint"))) return e;
+    if (!p_.ops.empty()) return std::string("'hint' must be the first operation");
+    if (op.a > kMaxHint) return "hint " + std::to_string(op.a) + " out of range (must be below 2^31)";
+    return std::nullopt;
+  }
+
+  Error pin(Op& op) {
+    Error e;
+    if ((e = arity(2)) || (e = typed(1, op.a, "key", true))) return e;
+    if (!parse_hash(tok_[2], op.b)) return "bad hash '" + clip(tok_[2]) + "' (want 0x and 16 hex digits)";
+    pinned_.insert(pin_repr(p_.config.keys, op.a));
+    return std::nullopt;
+  }
+
+  Error put(Op& op) {
+    Error e;
+    if ((e = arity(2)) || (e = pinned_key(1, op)) || (e = typed(2, op.b, "value", false))) return e;
+    return std::nullopt;
+  }
+
+  Error keyed(Op& op) {  // del K, get K
+    Error e;
+    if ((e = arity(1)) || (e = pinned_key(1, op))) return e;
+    return std::nullopt;
+  }
+
+  Error bare(Op&) { return arity(0); }  // len, clear, dump, shrink_to_fit
+
+  Error iter(Op& op) {
+    Error e;
+    if ((e = arity(3)) || (e = number(2, op.b, "start")) || (e = number(3, op.c, "offset"))) return e;
+    op.iter = p_.iter_index(tok_[1]);
+    declared_.insert(op.iter);
+    return std::nullopt;
+  }
+
+  Error iter_step(Op& op) {  // next ID, close ID, drain ID
+    Error e;
+    if ((e = arity(1)) || (e = declared_iter(1, op))) return e;
+    return std::nullopt;
+  }
+
+  Error reserve(Op& op) {
+    Error e;
+    if ((e = arity(1)) || (e = number(1, op.a, "count"))) return e;
+    if (op.a > kMaxHint) return "reserve " + std::to_string(op.a) + " out of range (must be below 2^31)";
+    return std::nullopt;
+  }
+
+  // ---- arguments ----
+
+  Error arity(std::size_t n) const {
+    if (tok_.size() == n + 1) return std::nullopt;
+    return "'" + clip(tok_[0]) + "' takes " + std::to_string(n) + " argument" + (n == 1 ? "" : "s") + ", got " +
+           std::to_string(tok_.size() - 1);
+  }
+
+  Error number(std::size_t i, std::uint64_t& out, const char* what) const {
+    if (parse_decimal(tok_[i], out)) return std::nullopt;
+    return std::string("bad ") + what + " '" + clip(tok_[i]) + "' (want an unsigned 64-bit decimal integer)";
+  }
+
+  // A key or value literal of the program's key type (trace.h: its repr).
+  Error typed(std::size_t i, std::uint64_t& out, const char* what, bool is_key) {
+    const KeyType k = p_.config.keys;
+    if (k == KeyType::kU64 || k == KeyType::kCounted || (k == KeyType::kDouble && !is_key)) {
+      return number(i, out, what);
+    }
+    if (k == KeyType::kDouble) {
+      if (parse_double(tok_[i], out)) return std::nullopt;
+      return std::string("bad ") + what + " '" + clip(tok_[i]) + "' (want a decimal number, nan or inf)";
+    }
+    if (!parse_string(tok_[i], scratch_)) {
+      return std::string("bad ") + what + " '" + clip(tok_[i]) + "' (want a quoted string, escapes \\\" \\\\ \\xHH)";
+    }
+    out = p_.string_index(scratch_);
+    return std::nullopt;
+  }
+
+  Error pinned_key(std::size_t i, Op& op) {
+    if (auto e = typed(i, op.a, "key", true)) return e;
+    if (p_.config.hashing == HashMode::kPinned && !is_nan_repr(p_.config.keys, op.a) &&
+        !pinned_.count(pin_repr(p_.config.keys, op.a))) {
+      std::string k = key_literal(p_, op.a);
+      return "key " + k + " has no pinned hash (add 'hash " + k + " 0x...' before it)";
+    }
+    return std::nullopt;
+  }
+
+  Error declared_iter(std::size_t i, Op& op) const {
+    for (std::uint32_t k = 0; k < p_.iter_names.size(); ++k) {
+      if (p_.iter_names[k] == tok_[i] && declared_.count(k)) {
+        op.iter = k;
+        return std::nullopt;
+      }
+    }
+    return "iterator '" + clip(tok_[i]) + "' was not declared (use 'iter " + clip(tok_[i]) + " START OFFSET')";
+  }
+
   Program& p_;
   std::unordered_set<std::uint64_t> pinned_;
   std::unordered_set<std::uint32_t> declared_;
   std::vector<std::string_view> tok_;
   std::string scratch_;
   bool seen_keys_ = false, seen_hashing_ = false;
+};
+
+const LineParser::Syntax LineParser::kSyntax[14] = {
+    {"hint", OpKind::kHint, &LineParser::hint},
+    {"hash", OpKind::kPin, &LineParser::pin},
+    {"put", OpKind::kPut, &LineParser::put},
+    {"del", OpKind::kDel, &LineParser::keyed},
+    {"get", OpKind::kGet, &LineParser::keyed},
+    {"len", OpKind::kLen, &LineParser::bare},
+    {"clear", OpKind::kClear, &LineParser::bare},
+    {"dump", OpKind::kDump, &LineParser::bare},
+    {"shrink_to_fit", OpKind::kShrinkToFit, &LineParser::bare},
+    {"iter", OpKind::kIter, &LineParser::iter},
+    {"next", OpKind::kNext, &LineParser::iter_step},
+    {"close", OpKind::kClose, &LineParser::iter_step},
+    {"drain", OpKind::kDrain, &LineParser::iter_step},
+    {"reserve", OpKind::kReserve, &LineParser::reserve},
 };
 
 }  // namespace

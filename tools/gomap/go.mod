@@ -1,0 +1,3 @@
+module tophash/gomap
+
+go 1.19
