@@ -27,87 +27,109 @@
 
 namespace {
 
+using namespace tophash;
+
+enum class Mode { kPrint, kCheck, kStats };
+
 // A --stats line's verdict: ok, the failed check's name, or "refused".
-const char* outcome_name(const tophash::reference::Verdict& v) {
+const char* outcome_name(const reference::Verdict& v) {
   if (const auto* f = v.failure()) return f->check.c_str();
   return v.passed() ? "ok" : "refused";
+}
+
+// The files named on the command line; a directory stands for the files
+// in it (those without a dot: libFuzzer's inputs, not notes).
+std::vector<std::string> input_files(char** first, char** last) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> files;
+  for (; first != last; ++first) {
+    std::error_code ec;
+    if (!fs::is_directory(*first, ec)) {
+      files.push_back(*first);
+      continue;
+    }
+    for (const auto& e : fs::directory_iterator(*first)) {
+      const std::string name = e.path().filename().string();
+      if (e.is_regular_file() && name.find('.') == std::string::npos) files.push_back(e.path().string());
+    }
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+bool read_bytes(const std::string& file, std::string& bytes) {
+  std::ifstream f(file, std::ios::binary);
+  if (!f) return false;
+  std::stringstream ss;
+  ss << f.rdbuf();
+  bytes = ss.str();
+  return true;
+}
+
+void print_stats(const std::string& file, const trace::Program& p) {
+  const reference::Verdict v = reference::execute(p);
+  const auto& st = v.stats;
+  std::printf("%s: %s ops=%zu maxB=%u grew=%d samesize=%d iter_saw_growth=%d iter_while_growing=%d go59411=%zu "
+              "go_stale_array=%zu go_filter=%zu go_clear_mark=%zu\n",
+              file.c_str(), outcome_name(v), st.ops, st.max_B, st.grew, st.same_size_grew, st.iterator_saw_growth,
+              st.iterated_while_growing, st.go59411, st.go_stale_array, st.go_filter, st.go_clear_mark);
+}
+
+// --check: the printed trace parses back to the same program, which passes.
+bool check_round_trip(const std::string& file, const trace::Program& p) {
+  const trace::ParseResult back = trace::parse_trace(trace::print_trace(p));
+  if (back.error || !back.program.same_as(p)) {
+    std::fprintf(stderr, "%s: the printed trace does not parse back to the same program\n", file.c_str());
+    return false;
+  }
+  const reference::Verdict v = reference::execute(back.program);
+  if (v.passed()) return true;
+  std::fprintf(stderr, "%s:\n%s", file.c_str(), reference::describe(back.program, v).c_str());
+  return false;
+}
+
+int usage() {
+  std::fprintf(stderr, "usage: fuzz-decode [--check | --stats] TARGET FILE...\n");
+  return 2;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  using namespace tophash;
   int i = 1;
-  bool check = false, stats = false;
+  Mode mode = Mode::kPrint;
   if (i < argc && std::strcmp(argv[i], "--check") == 0) {
-    check = true;
+    mode = Mode::kCheck;
     ++i;
   } else if (i < argc && std::strcmp(argv[i], "--stats") == 0) {
-    stats = true;
+    mode = Mode::kStats;
     ++i;
   }
-  if (argc - i < 2) {
-    std::fprintf(stderr, "usage: fuzz-decode [--check | --stats] TARGET FILE...\n");
-    return 2;
-  }
+  if (argc - i < 2) return usage();
   const std::string target = argv[i++];
   const auto opt = fuzz::options_for(target);
   if (!opt && target != "trace") {
     std::fprintf(stderr, "fuzz-decode: unknown target '%s'\n", target.c_str());
     return 2;
   }
-  std::vector<std::string> files;
-  for (; i < argc; ++i) {
-    namespace fs = std::filesystem;
-    std::error_code ec;
-    if (fs::is_directory(argv[i], ec)) {
-      for (const auto& e : fs::directory_iterator(argv[i])) {
-        const std::string name = e.path().filename().string();
-        if (e.is_regular_file() && name.find('.') == std::string::npos) files.push_back(e.path().string());
-      }
-    } else {
-      files.push_back(argv[i]);
-    }
-  }
-  std::sort(files.begin(), files.end());
+  const std::vector<std::string> files = input_files(argv + i, argv + argc);
   int bad = 0;
   for (const std::string& file : files) {
-    std::ifstream f(file, std::ios::binary);
-    if (!f) {
+    std::string bytes;
+    if (!read_bytes(file, bytes)) {
       std::fprintf(stderr, "fuzz-decode: cannot open %s\n", file.c_str());
       return 2;
     }
-    std::stringstream ss;
-    ss << f.rdbuf();
-    const std::string bytes = ss.str();
-    trace::Program p = opt ? fuzz::decode(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size(), *opt)
-                           : trace::parse_trace(bytes).program;
-    const std::string text = trace::print_trace(p);
-    if (stats) {
-      const reference::Verdict v = reference::execute(p);
-      const auto& st = v.stats;
-      std::printf("%s: %s ops=%zu maxB=%u grew=%d samesize=%d iter_saw_growth=%d iter_while_growing=%d go59411=%zu go_stale_array=%zu go_filter=%zu go_clear_mark=%zu\n",
-                  file.c_str(), outcome_name(v), st.ops, st.max_B, st.grew, st.same_size_grew,
-                  st.iterator_saw_growth, st.iterated_while_growing, st.go59411, st.go_stale_array, st.go_filter,
-                  st.go_clear_mark);
-      continue;
-    }
-    if (!check) {
-      std::fputs(text.c_str(), stdout);
-      continue;
-    }
-    const trace::ParseResult back = trace::parse_trace(text);
-    if (back.error || !back.program.same_as(p)) {
-      std::fprintf(stderr, "%s: the printed trace does not parse back to the same program\n", file.c_str());
-      ++bad;
-      continue;
-    }
-    const reference::Verdict v = reference::execute(back.program);
-    if (!v.passed()) {
-      std::fprintf(stderr, "%s:\n%s", file.c_str(), reference::describe(back.program, v).c_str());
+    const trace::Program p = opt ? fuzz::decode(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size(), *opt)
+                                 : trace::parse_trace(bytes).program;
+    if (mode == Mode::kStats) {
+      print_stats(file, p);
+    } else if (mode == Mode::kPrint) {
+      std::fputs(trace::print_trace(p).c_str(), stdout);
+    } else if (!check_round_trip(file, p)) {
       ++bad;
     }
   }
-  if (check) std::printf("fuzz-decode: %d of %zu inputs failed\n", bad, files.size());
+  if (mode == Mode::kCheck) std::printf("fuzz-decode: %d of %zu inputs failed\n", bad, files.size());
   return bad == 0 ? 0 : 1;
 }

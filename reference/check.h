@@ -8,17 +8,6 @@
 #include <type_traits>
 #include <utility>
 
-// Harness code (checks, model, oracle) is not what the fuzzer should learn
-// from, and instrumenting it costs throughput: functions marked
-// TOPHASH_HARNESS get no coverage instrumentation (the map's own code
-// stays instrumented). Whole harness files are compiled without it
-// instead (reference/CMakeLists.txt).
-#if defined(__clang__)
-#define TOPHASH_HARNESS __attribute__((no_sanitize("coverage")))
-#else
-#define TOPHASH_HARNESS
-#endif
-
 namespace tophash::reference {
 
 struct CheckFailure {
@@ -60,7 +49,7 @@ void append(std::string& s, const F& f) {
 }  // namespace check_detail
 
 template <class... Parts>
-[[noreturn, gnu::noinline, gnu::cold]] TOPHASH_HARNESS void fail_with(const char* check, Parts... parts) {
+[[noreturn, gnu::noinline, gnu::cold]] void fail_with(const char* check, Parts... parts) {
   std::string detail;
   (check_detail::append(detail, parts), ...);
   fail(check, std::move(detail));

@@ -68,7 +68,7 @@ struct ExecOptions {
   bool invariants = true;
   std::size_t full_check_period = 32;
   std::size_t full_check_spread = 2;  // 0: every op
-  // Replay output (reference/trace-format.md: get, len, next, dump lines), if wanted.
+  // Replay output (trace/trace-format.md: get, len, next, dump lines), if wanted.
   std::string* output = nullptr;
   // Largest bucket array a hint or reserve may ask for; a program that
   // needs more stops with an error rather than exhausting memory.

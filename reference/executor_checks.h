@@ -11,7 +11,7 @@
 namespace tophash::reference::exec_detail {
 
 template <KeyType T>
-TOPHASH_HARNESS void Run<T>::after_op(const Op& op, const Before& b, const Effect& e) {
+void Run<T>::after_op(const Op& op, const Before& b, const Effect& e) {
   const Map& m = *m_;
   if (!e.may_replace && A::buckets(m) != b.arr) {
     fail_with("growth: unexpected", "'", [this, o = &op](std::string& s) { s += trace::print_op(p_, *o); },
@@ -30,7 +30,7 @@ TOPHASH_HARNESS void Run<T>::after_op(const Op& op, const Before& b, const Effec
 }
 
 template <class Arr>
-TOPHASH_HARNESS std::size_t filled_slots(const Arr* arr) {
+std::size_t filled_slots(const Arr* arr) {
   std::size_t n = 0;
   for (std::size_t i = 0; i < arr->len(); ++i) {
     for (const auto* b = arr->bucket(i); b != nullptr; b = b->overflow) {
@@ -44,7 +44,7 @@ TOPHASH_HARNESS std::size_t filled_slots(const Arr* arr) {
 // only iterators still hold: after a clear abandons a growth, an iterator
 // on the old array keeps its unevacuated entries alive (golang/go#59411).
 template <KeyType T>
-TOPHASH_HARNESS void Run<T>::check_counted_values() {
+void Run<T>::check_counted_values() {
   if (const char* e = CountedKey::stats().error) fail_with("counted: misuse", e);
   if (const char* e = CountedValue::stats().error) fail_with("counted: misuse", e);
   const Map& m = *m_;
@@ -77,7 +77,7 @@ TOPHASH_HARNESS void Run<T>::check_counted_values() {
 // Each open iterator walks exactly while its oracle says it should, on
 // arrays that are alive; the map counts them.
 template <KeyType T>
-TOPHASH_HARNESS void Run<T>::check_iterator_lifetimes() {
+void Run<T>::check_iterator_lifetimes() {
   std::size_t walking = 0;
   each_slot([&](Slot& s) {
     if (!s.it) return;
@@ -101,7 +101,7 @@ TOPHASH_HARNESS void Run<T>::check_iterator_lifetimes() {
 
 // growWork's pace (growth_pace.h): what the op should have evacuated.
 template <KeyType T>
-TOPHASH_HARNESS void Run<T>::check_pace(const Op& op, const Before& b, const Effect& e) {
+void Run<T>::check_pace(const Op& op, const Before& b, const Effect& e) {
   const Map& m = *m_;
   switch (op.kind) {
     case OpKind::kPut: pace_->after_write(m, e.touched, true); break;
@@ -122,7 +122,7 @@ TOPHASH_HARNESS void Run<T>::check_pace(const Op& op, const Before& b, const Eff
 // The buckets the op touched, or the whole table when the op may have
 // touched any bucket or a periodic check is due (ExecOptions::invariants).
 template <KeyType T>
-TOPHASH_HARNESS void Run<T>::check_invariants(const Before& b, const Effect& e) {
+void Run<T>::check_invariants(const Before& b, const Effect& e) {
   ++since_full_;
   whole_checked_ = false;
   if (e.full || since_full_ >= full_check_period(inv_->total_buckets())) {
@@ -133,7 +133,7 @@ TOPHASH_HARNESS void Run<T>::check_invariants(const Before& b, const Effect& e) 
 }
 
 template <KeyType T>
-[[gnu::always_inline]] TOPHASH_HARNESS inline std::size_t Run<T>::full_check_period(std::size_t total_buckets) const {
+[[gnu::always_inline]] inline std::size_t Run<T>::full_check_period(std::size_t total_buckets) const {
   if (opt_.full_check_spread == 0) return 1;
   const std::size_t by_size = (total_buckets + opt_.full_check_spread - 1) / opt_.full_check_spread;
   return by_size > opt_.full_check_period ? by_size : opt_.full_check_period;
@@ -142,7 +142,7 @@ template <KeyType T>
 // The whole table. `late`: a periodic or final check, which may find what
 // an op before the last one did.
 template <KeyType T>
-TOPHASH_HARNESS void Run<T>::check_whole(bool late) {
+void Run<T>::check_whole(bool late) {
   late_ = late && !every_op();
   inv_->check_all();
   if (!pace_pending_) pace_->check_all(*m_);
@@ -154,7 +154,7 @@ TOPHASH_HARNESS void Run<T>::check_whole(bool late) {
 
 // Every old bucket against growWork's pace, after this op's pace check.
 template <KeyType T>
-TOPHASH_HARNESS void Run<T>::check_pace_whole(bool late) {
+void Run<T>::check_pace_whole(bool late) {
   late_ = late && !every_op();
   pace_->check_all(*m_);
   late_ = false;
@@ -164,19 +164,19 @@ TOPHASH_HARNESS void Run<T>::check_pace_whole(bool late) {
 // so would erase the evidence: the whole table, unless already checked
 // since the last op.
 template <KeyType T>
-TOPHASH_HARNESS void Run<T>::check_before_rebuild() {
+void Run<T>::check_before_rebuild() {
   if (check_ && opt_.invariants && since_full_ != 0) check_whole(/*late=*/true);
 }
 
 template <KeyType T>
-TOPHASH_HARNESS void Run<T>::final_checks() {
+void Run<T>::final_checks() {
   // The whole table, unless the last op's check was of the whole table.
   if (opt_.invariants && !whole_checked_) check_whole(/*late=*/true);
   final_contents();
 }
 
 // flatten: the map's iteration and lookups are inlined here, where they
-// carry no coverage instrumentation (TOPHASH_HARNESS). They are the
+// carry no coverage instrumentation (fuzz/coverage-ignorelist.txt). They are the
 // harness's probes of the final state, run for every program: counted as
 // the program's coverage they would credit every program that ends
 // mid-growth with iterating during growth, and cost a traced compare per
@@ -191,7 +191,7 @@ TOPHASH_HARNESS void Run<T>::final_checks() {
 // of the model is looked up too, through the entry the iteration found;
 // one the iteration missed is looked up on its own (final_missed).
 template <KeyType T>
-[[gnu::flatten]] TOPHASH_HARNESS void Run<T>::final_contents() {
+[[gnu::flatten]] void Run<T>::final_contents() {
   Map& m = *m_;
   auto& nans = (*ws_).final_nans;
   reset_keeping_capacity(nans);
@@ -228,7 +228,7 @@ template <KeyType T>
 
 // The model's entries the final iteration did not yield (not marked).
 template <KeyType T>
-[[gnu::flatten]] TOPHASH_HARNESS void Run<T>::final_missed(std::uint64_t mark, std::size_t yielded) {
+[[gnu::flatten]] void Run<T>::final_missed(std::uint64_t mark, std::size_t yielded) {
   for (const auto& [id, e] : model_.entries()) {
     if (e.mark == mark) continue;
     const V* v = m_->get(Ops::key(p_, e.key));
@@ -242,7 +242,7 @@ template <KeyType T>
 
 // The NaN entries a full iteration yielded (their values) against the model's.
 template <KeyType T>
-TOPHASH_HARNESS void Run<T>::final_nans(std::vector<std::uint64_t>& got) {
+void Run<T>::final_nans(std::vector<std::uint64_t>& got) {
   std::vector<std::uint64_t> want = model_.nan_values();
   std::sort(got.begin(), got.end());
   std::sort(want.begin(), want.end());

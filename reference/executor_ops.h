@@ -8,7 +8,7 @@
 namespace tophash::reference::exec_detail {
 
 template <KeyType T>
-TOPHASH_HARNESS bool Run<T>::on_pin(const Op& op) {
+bool Run<T>::on_pin(const Op& op) {
   const std::uint64_t id = Ops::identity(op.a);
   if (check_ && model_.get(id, false) != nullptr) {
     auto it = pins_.find(id);
@@ -27,7 +27,7 @@ TOPHASH_HARNESS bool Run<T>::on_pin(const Op& op) {
 }
 
 template <KeyType T>
-TOPHASH_HARNESS void Run<T>::on_put(const Op& op, const Before& b, Effect& e) {
+void Run<T>::on_put(const Op& op, const Before& b, Effect& e) {
   e.may_replace = true;
   const bool nan = Ops::may_be_nan(op.a);
   const std::uint64_t id = Ops::identity(op.a);
@@ -60,7 +60,7 @@ TOPHASH_HARNESS void Run<T>::on_put(const Op& op, const Before& b, Effect& e) {
 // is not observable from here, so then only the load factor is held to
 // account.
 template <KeyType T>
-TOPHASH_HARNESS void Run<T>::check_growth_start(bool added, const Before& b) {
+void Run<T>::check_growth_start(bool added, const Before& b) {
   const Map& m = *m_;
   const bool did = b.arr != nullptr && A::buckets(m) != b.arr;
   const bool bigger = go::over_load_factor(b.count + 1, b.B);
@@ -85,7 +85,7 @@ TOPHASH_HARNESS void Run<T>::check_growth_start(bool added, const Before& b) {
 }
 
 template <KeyType T>
-TOPHASH_HARNESS void Run<T>::on_del(const Op& op, Effect& e) {
+void Run<T>::on_del(const Op& op, Effect& e) {
   const bool nan = Ops::may_be_nan(op.a);
   const std::uint64_t id = Ops::identity(op.a);
   e.key.emplace(Ops::key(p_, op.a));
@@ -104,7 +104,7 @@ TOPHASH_HARNESS void Run<T>::on_del(const Op& op, Effect& e) {
 }
 
 template <KeyType T>
-TOPHASH_HARNESS void Run<T>::on_get(const Op& op, Effect& e) {
+void Run<T>::on_get(const Op& op, Effect& e) {
   const bool nan = Ops::may_be_nan(op.a);
   e.key.emplace(Ops::key(p_, op.a));
   // A lookup writes nothing (no growth work either, as mapaccess): no
@@ -124,12 +124,12 @@ TOPHASH_HARNESS void Run<T>::on_get(const Op& op, Effect& e) {
 }
 
 template <KeyType T>
-TOPHASH_HARNESS void Run<T>::on_len() {
+void Run<T>::on_len() {
   if (opt_.output) output("len ", m_->size(), "\n");
 }
 
 template <KeyType T>
-TOPHASH_HARNESS void Run<T>::on_clear(Effect& e) {
+void Run<T>::on_clear(Effect& e) {
   check_before_rebuild();
   if (check_) {
     each_slot([&](Slot& s) {
@@ -143,7 +143,7 @@ TOPHASH_HARNESS void Run<T>::on_clear(Effect& e) {
 }
 
 template <KeyType T>
-TOPHASH_HARNESS void Run<T>::on_iter(const Op& op) {
+void Run<T>::on_iter(const Op& op) {
   Slot& s = slot(op.iter);
   s.it.reset();
   s.oracle->reset();
@@ -152,7 +152,7 @@ TOPHASH_HARNESS void Run<T>::on_iter(const Op& op) {
 
 // One step of an iterator (the first initialises it); whether it yielded.
 template <KeyType T>
-TOPHASH_HARNESS bool Run<T>::on_next(Slot& s, const Op& op) {
+bool Run<T>::on_next(Slot& s, const Op& op) {
   Map& m = *m_;
   bool more = false;
   if (s.pending) {
@@ -184,7 +184,7 @@ TOPHASH_HARNESS bool Run<T>::on_next(Slot& s, const Op& op) {
 
 // What an iterator just yielded, against the oracle.
 template <KeyType T>
-TOPHASH_HARNESS void Run<T>::check_yield(Slot& s, const Op& op) {
+void Run<T>::check_yield(Slot& s, const Op& op) {
   if (s.oracle->ended()) {
     fail_with("iteration: yielded after its end", "iterator ", iter_name(op), " yielded ", ktext(s.it->key()),
               " after its end");
@@ -208,7 +208,7 @@ TOPHASH_HARNESS void Run<T>::check_yield(Slot& s, const Op& op) {
 }
 
 template <KeyType T>
-TOPHASH_HARNESS void Run<T>::on_drain(const Op& op) {
+void Run<T>::on_drain(const Op& op) {
   Slot& s = slot(op.iter);
   std::size_t n = 0;
   while (on_next(s, op)) {
@@ -219,7 +219,7 @@ TOPHASH_HARNESS void Run<T>::on_drain(const Op& op) {
 }
 
 template <KeyType T>
-TOPHASH_HARNESS void Run<T>::on_close(const Op& op) {
+void Run<T>::on_close(const Op& op) {
   Slot& s = slot(op.iter);
   s.it.reset();
   s.pending.reset();
@@ -227,7 +227,7 @@ TOPHASH_HARNESS void Run<T>::on_close(const Op& op) {
 }
 
 template <KeyType T>
-TOPHASH_HARNESS bool Run<T>::on_reserve(const Op& op, const Before& b, Effect& e) {
+bool Run<T>::on_reserve(const Op& op, const Before& b, Effect& e) {
   if (too_big(op, "reserve")) return false;
   check_before_rebuild();
   probe::map_reserve(*m_, op.a);
@@ -237,7 +237,7 @@ TOPHASH_HARNESS bool Run<T>::on_reserve(const Op& op, const Before& b, Effect& e
 }
 
 template <KeyType T>
-TOPHASH_HARNESS void Run<T>::on_shrink(Effect& e) {
+void Run<T>::on_shrink(Effect& e) {
   check_before_rebuild();
   probe::map_shrink(*m_);
   rebuilt();  // always, even an empty map's: see BucketMap::shrink_to_fit
@@ -245,7 +245,7 @@ TOPHASH_HARNESS void Run<T>::on_shrink(Effect& e) {
 }
 
 template <KeyType T>
-TOPHASH_HARNESS void Run<T>::on_dump() {
+void Run<T>::on_dump() {
   if (opt_.output) output([this](std::string& s) { s += dump_layout(*m_); });
 }
 

@@ -18,7 +18,7 @@ namespace tophash::reference::exec_detail {
 // run must be gone first: the thread's workspace and, for counted keys,
 // the object counts are the new run's.
 template <KeyType T>
-[[gnu::noinline, gnu::cold]] TOPHASH_HARNESS void pin_failure(const Program& p, const ExecOptions& opt,
+[[gnu::noinline, gnu::cold]] void pin_failure(const Program& p, const ExecOptions& opt,
                                                               std::size_t ops_begun, bool finishing, Verdict& v) {
   ExecOptions every = opt;
   every.full_check_period = 1;
@@ -32,7 +32,7 @@ template <KeyType T>
 }
 
 template <KeyType T>
-TOPHASH_HARNESS void run_program(const Program& p, const ExecOptions& opt, Verdict& v) {
+void run_program(const Program& p, const ExecOptions& opt, Verdict& v) {
   bool late = false, finishing = false;
   std::size_t ops_begun = 0;
   {
@@ -48,16 +48,16 @@ TOPHASH_HARNESS void run_program(const Program& p, const ExecOptions& opt, Verdi
 template <KeyType T>
 class RunStepper final : public Stepper {
  public:
-  TOPHASH_HARNESS RunStepper(const Program& p, const ExecOptions& opt, Verdict& v) : p_(p), opt_(opt), v_(v) {
+  RunStepper(const Program& p, const ExecOptions& opt, Verdict& v) : p_(p), opt_(opt), v_(v) {
     run_.emplace(p, opt, v);
   }
-  TOPHASH_HARNESS bool step(std::size_t i) override { return run_->step(i) || stopped(); }
-  TOPHASH_HARNESS bool finish() override { return run_->finish() || stopped(); }
-  TOPHASH_HARNESS std::string layout() const override { return run_ ? run_->layout() : std::string(); }
+  bool step(std::size_t i) override { return run_->step(i) || stopped(); }
+  bool finish() override { return run_->finish() || stopped(); }
+  std::string layout() const override { return run_ ? run_->layout() : std::string(); }
 
  private:
   // The run stopped: pin a late failure (the stopped run goes first).
-  TOPHASH_HARNESS bool stopped() {
+  bool stopped() {
     if (!run_->failed_late()) return false;
     const std::size_t ops_begun = run_->ops_begun();
     const bool finishing = run_->finishing();

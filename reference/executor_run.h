@@ -8,7 +8,8 @@
 // executor_ops.h (one handler per op kind), executor_checks.h (the checks
 // after every op and at the end). The map's operations go through
 // probe.h's wrappers, which keep their coverage instrumentation; every
-// function here is harness (TOPHASH_HARNESS, check.h).
+// function here is harness, left out of coverage by namespace
+// (fuzz/coverage-ignorelist.txt).
 #pragma once
 
 #include <array>
@@ -58,7 +59,7 @@ struct Workspace {
 // runs alive at once on one thread, e.g. two Executions).
 class WorkspaceLease {
  public:
-  TOPHASH_HARNESS WorkspaceLease() {
+  WorkspaceLease() {
     static thread_local Workspace shared;
     if (shared.busy) {
       own_ = std::make_unique<Workspace>();
@@ -68,7 +69,7 @@ class WorkspaceLease {
     }
     ws_->busy = true;
   }
-  TOPHASH_HARNESS ~WorkspaceLease() { ws_->busy = false; }
+  ~WorkspaceLease() { ws_->busy = false; }
   WorkspaceLease(const WorkspaceLease&) = delete;
   WorkspaceLease& operator=(const WorkspaceLease&) = delete;
   Workspace& operator*() const { return *ws_; }
@@ -115,18 +116,18 @@ class Run {
   };
 
  public:
-  TOPHASH_HARNESS Run(const Program& p, const ExecOptions& opt, Verdict& v);
+  Run(const Program& p, const ExecOptions& opt, Verdict& v);
   Run(const Run&) = delete;
   Run& operator=(const Run&) = delete;
 
   // Op i, the one after the last stepped: false once the run has stopped
   // (failed or refused; v says which).
-  TOPHASH_HARNESS bool step(std::size_t i);
+  bool step(std::size_t i);
   // The end-of-program checks, then the map's end (and, for counted keys,
   // the leak checks after it); false if a check failed.
-  TOPHASH_HARNESS bool finish();
+  bool finish();
   // Ops [0, n), then finish() if `to_end`; false once stopped.
-  TOPHASH_HARNESS bool run(std::size_t n, bool to_end) {
+  bool run(std::size_t n, bool to_end) {
     for (std::size_t i = 0; i < n; ++i) {
       if (!step(i)) return false;
     }
@@ -139,65 +140,65 @@ class Run {
   bool failed_late() const { return failed_late_; }
   std::size_t ops_begun() const { return ops_begun_; }
   bool finishing() const { return finishing_; }
-  TOPHASH_HARNESS std::string layout() const { return m_ ? dump_layout(*m_) : std::string(); }
+  std::string layout() const { return m_ ? dump_layout(*m_) : std::string(); }
 
  private:
   // executor_run.h: the run's life.
-  TOPHASH_HARNESS bool start(const Op& first, bool is_first);
-  TOPHASH_HARNESS void sync_program();
-  TOPHASH_HARNESS Slot& slot(std::size_t j) { return j < kInlineSlots ? inline_slots_[j] : more_slots_[j - kInlineSlots]; }
+  bool start(const Op& first, bool is_first);
+  void sync_program();
+  Slot& slot(std::size_t j) { return j < kInlineSlots ? inline_slots_[j] : more_slots_[j - kInlineSlots]; }
   template <class F>
   [[gnu::always_inline]] void each_slot(F f) {
     for (std::size_t j = 0; j < nslots_; ++j) f(slot(j));
   }
-  TOPHASH_HARNESS bool apply(const Op& op);
-  TOPHASH_HARNESS Before observe() const;
-  TOPHASH_HARNESS bool stop_failed(CheckFailure& f, std::size_t op_index);
-  TOPHASH_HARNESS void check_leaks();
-  TOPHASH_HARNESS bool too_big(const Op& op, const char* what);
-  [[gnu::noinline, gnu::cold]] TOPHASH_HARNESS void refuse(const Op& op, std::string what);
+  bool apply(const Op& op);
+  Before observe() const;
+  bool stop_failed(CheckFailure& f, std::size_t op_index);
+  void check_leaks();
+  bool too_big(const Op& op, const char* what);
+  [[gnu::noinline, gnu::cold]] void refuse(const Op& op, std::string what);
 
   // executor_ops.h: one handler per op kind; false when the op is refused.
-  TOPHASH_HARNESS bool on_pin(const Op& op);
-  TOPHASH_HARNESS void on_put(const Op& op, const Before& b, Effect& e);
-  TOPHASH_HARNESS void check_growth_start(bool added, const Before& b);
-  TOPHASH_HARNESS void on_del(const Op& op, Effect& e);
-  TOPHASH_HARNESS void on_get(const Op& op, Effect& e);
-  TOPHASH_HARNESS void on_len();
-  TOPHASH_HARNESS void on_clear(Effect& e);
-  TOPHASH_HARNESS void on_iter(const Op& op);
-  TOPHASH_HARNESS bool on_next(Slot& s, const Op& op);  // whether it yielded
-  TOPHASH_HARNESS void check_yield(Slot& s, const Op& op);
-  TOPHASH_HARNESS void on_drain(const Op& op);
-  TOPHASH_HARNESS void on_close(const Op& op);
-  TOPHASH_HARNESS bool on_reserve(const Op& op, const Before& b, Effect& e);
-  TOPHASH_HARNESS void on_shrink(Effect& e);
-  TOPHASH_HARNESS void on_dump();
+  bool on_pin(const Op& op);
+  void on_put(const Op& op, const Before& b, Effect& e);
+  void check_growth_start(bool added, const Before& b);
+  void on_del(const Op& op, Effect& e);
+  void on_get(const Op& op, Effect& e);
+  void on_len();
+  void on_clear(Effect& e);
+  void on_iter(const Op& op);
+  bool on_next(Slot& s, const Op& op);  // whether it yielded
+  void check_yield(Slot& s, const Op& op);
+  void on_drain(const Op& op);
+  void on_close(const Op& op);
+  bool on_reserve(const Op& op, const Before& b, Effect& e);
+  void on_shrink(Effect& e);
+  void on_dump();
 
   // executor_checks.h: the checks after every op and at the end.
-  TOPHASH_HARNESS void after_op(const Op& op, const Before& b, const Effect& e);
-  TOPHASH_HARNESS void check_counted_values();
-  TOPHASH_HARNESS void check_iterator_lifetimes();
-  TOPHASH_HARNESS void check_pace(const Op& op, const Before& b, const Effect& e);
-  TOPHASH_HARNESS void check_pace_whole(bool late);
-  TOPHASH_HARNESS void check_invariants(const Before& b, const Effect& e);
-  TOPHASH_HARNESS std::size_t full_check_period(std::size_t total_buckets) const;
-  TOPHASH_HARNESS void check_whole(bool late);
-  TOPHASH_HARNESS bool every_op() const { return opt_.full_check_spread == 0 || opt_.full_check_period <= 1; }
-  TOPHASH_HARNESS void check_before_rebuild();
-  TOPHASH_HARNESS void final_checks();
-  [[gnu::flatten]] TOPHASH_HARNESS void final_contents();
-  [[gnu::flatten]] TOPHASH_HARNESS void final_missed(std::uint64_t mark, std::size_t yielded);
-  [[gnu::noinline]] TOPHASH_HARNESS void final_nans(std::vector<std::uint64_t>& got);
+  void after_op(const Op& op, const Before& b, const Effect& e);
+  void check_counted_values();
+  void check_iterator_lifetimes();
+  void check_pace(const Op& op, const Before& b, const Effect& e);
+  void check_pace_whole(bool late);
+  void check_invariants(const Before& b, const Effect& e);
+  std::size_t full_check_period(std::size_t total_buckets) const;
+  void check_whole(bool late);
+  bool every_op() const { return opt_.full_check_spread == 0 || opt_.full_check_period <= 1; }
+  void check_before_rebuild();
+  void final_checks();
+  [[gnu::flatten]] void final_contents();
+  [[gnu::flatten]] void final_missed(std::uint64_t mark, std::size_t yielded);
+  [[gnu::noinline]] void final_nans(std::vector<std::uint64_t>& got);
 
   // Helpers.
-  TOPHASH_HARNESS std::uint64_t hash_now(const K& k) const { return m_->hash_function()(k, A::seed(*m_)); }
-  TOPHASH_HARNESS void rebuilt() {
+  std::uint64_t hash_now(const K& k) const { return m_->hash_function()(k, A::seed(*m_)); }
+  void rebuilt() {
     each_slot([](Slot& s) { s.oracle->on_rebuild(); });
   }
-  TOPHASH_HARNESS static MapPhase phase(const Map& m) { return MapPhase{A::B(m), A::growing(m), A::same_size(m)}; }
-  TOPHASH_HARNESS static std::string key_text(const K& k);
-  TOPHASH_HARNESS static std::string value_text(const V& v);
+  static MapPhase phase(const Map& m) { return MapPhase{A::B(m), A::growing(m), A::same_size(m)}; }
+  static std::string key_text(const K& k);
+  static std::string value_text(const V& v);
   // Message parts for fail_with and output (check.h): built only when used.
   auto lit(std::uint64_t repr) const {
     return [this, repr](std::string& s) { s += trace::key_literal(p_, repr); };
@@ -214,7 +215,7 @@ class Run {
   std::string_view iter_name(const Op& op) const { return p_.iter_names[op.iter]; }
   // Replay output (only bucketmap-replay asks for it), out of line.
   template <class... Parts>
-  [[gnu::noinline]] TOPHASH_HARNESS void output(Parts... parts) {
+  [[gnu::noinline]] void output(Parts... parts) {
     (check_detail::append(*opt_.output, parts), ...);
   }
 
@@ -245,7 +246,7 @@ class Run {
 };
 
 template <KeyType T>
-TOPHASH_HARNESS Run<T>::Run(const Program& p, const ExecOptions& opt, Verdict& v)
+Run<T>::Run(const Program& p, const ExecOptions& opt, Verdict& v)
     : p_(p),
       opt_(opt),
       v_(v),
@@ -267,7 +268,7 @@ TOPHASH_HARNESS Run<T>::Run(const Program& p, const ExecOptions& opt, Verdict& v
 // New strings and iterator names the caller added since the last step
 // (Execution lets it append ops between steps).
 template <KeyType T>
-TOPHASH_HARNESS void Run<T>::sync_program() {
+void Run<T>::sync_program() {
   if (p_.strings.size() != interned_) {
     interner_.reset(p_);  // its views into p_.strings may have moved
     interned_ = p_.strings.size();
@@ -286,7 +287,7 @@ TOPHASH_HARNESS void Run<T>::sync_program() {
 
 // The map, at the first op: with its hint if that op is one.
 template <KeyType T>
-TOPHASH_HARNESS bool Run<T>::start(const Op& first, bool is_first) {
+bool Run<T>::start(const Op& first, bool is_first) {
   std::uint64_t hint = 0;
   if (is_first && first.kind == OpKind::kHint) {
     if (too_big(first, "hint")) return false;
@@ -304,7 +305,7 @@ TOPHASH_HARNESS bool Run<T>::start(const Op& first, bool is_first) {
 }
 
 template <KeyType T>
-TOPHASH_HARNESS bool Run<T>::step(std::size_t i) {
+bool Run<T>::step(std::size_t i) {
   const Op& op = p_.ops[i];
   ops_begun_ = i + 1;
   if (!m_) {
@@ -322,7 +323,7 @@ TOPHASH_HARNESS bool Run<T>::step(std::size_t i) {
 }
 
 template <KeyType T>
-TOPHASH_HARNESS bool Run<T>::stop_failed(CheckFailure& f, std::size_t op_index) {
+bool Run<T>::stop_failed(CheckFailure& f, std::size_t op_index) {
   failed_late_ = late_;
   late_ = false;
   v_.fail(Failure{std::move(f.check), std::move(f.detail), op_index, layout()});
@@ -330,13 +331,13 @@ TOPHASH_HARNESS bool Run<T>::stop_failed(CheckFailure& f, std::size_t op_index) 
 }
 
 template <KeyType T>
-TOPHASH_HARNESS typename Run<T>::Before Run<T>::observe() const {
+typename Run<T>::Before Run<T>::observe() const {
   const Map& m = *m_;
   return Before{inv_->before(), A::buckets(m), A::B(m), m.size(), A::noverflow(m), A::growing(m)};
 }
 
 template <KeyType T>
-TOPHASH_HARNESS bool Run<T>::apply(const Op& op) {
+bool Run<T>::apply(const Op& op) {
   const Before b = observe();
   Effect e;
   switch (op.kind) {
@@ -365,7 +366,7 @@ TOPHASH_HARNESS bool Run<T>::apply(const Op& op) {
 }
 
 template <KeyType T>
-TOPHASH_HARNESS bool Run<T>::finish() {
+bool Run<T>::finish() {
   finishing_ = true;
   const std::size_t last = p_.ops.empty() ? 0 : p_.ops.size() - 1;
   if (!m_) start(Op{OpKind::kLen}, false);
@@ -386,7 +387,7 @@ TOPHASH_HARNESS bool Run<T>::finish() {
 
 // Counted keys and values: none outlived the map.
 template <KeyType T>
-TOPHASH_HARNESS void Run<T>::check_leaks() {
+void Run<T>::check_leaks() {
   const std::size_t last = p_.ops.empty() ? 0 : p_.ops.size() - 1;
   auto leak = [&](const CountedStats& s, const char* what) {
     if (s.error != nullptr) {
@@ -402,7 +403,7 @@ TOPHASH_HARNESS void Run<T>::check_leaks() {
 }
 
 template <KeyType T>
-TOPHASH_HARNESS bool Run<T>::too_big(const Op& op, const char* what) {
+bool Run<T>::too_big(const Op& op, const char* what) {
   const unsigned b = go::log2_for(op.a);
   using Bucket = internal::Bucket<K, V>;
   const std::uint64_t bytes = internal::go_bucket_array_len(b, sizeof(Bucket)) * std::uint64_t{sizeof(Bucket)};
@@ -413,12 +414,12 @@ TOPHASH_HARNESS bool Run<T>::too_big(const Op& op, const char* what) {
 }
 
 template <KeyType T>
-TOPHASH_HARNESS void Run<T>::refuse(const Op& op, std::string what) {
+void Run<T>::refuse(const Op& op, std::string what) {
   v_.refuse(trace::ParseError{op.line, std::move(what)});
 }
 
 template <KeyType T>
-TOPHASH_HARNESS std::string Run<T>::key_text(const K& k) {
+std::string Run<T>::key_text(const K& k) {
   if constexpr (T == KeyType::kString) {
     return trace::quote_string(k);
   } else if constexpr (T == KeyType::kDouble) {
@@ -431,7 +432,7 @@ TOPHASH_HARNESS std::string Run<T>::key_text(const K& k) {
 }
 
 template <KeyType T>
-TOPHASH_HARNESS std::string Run<T>::value_text(const V& v) {
+std::string Run<T>::value_text(const V& v) {
   if constexpr (T == KeyType::kString) {
     return trace::quote_string(v);
   } else if constexpr (kCounted) {

@@ -49,7 +49,7 @@ class GrowthPace {
 
   // After a put (or, on a map that was not empty, a delete) of a key with
   // `hash` (none: a NaN key's random hash).
-  TOPHASH_HARNESS void after_write(const Map& m, std::optional<std::uint64_t> hash, bool put) {
+  void after_write(const Map& m, std::optional<std::uint64_t> hash, bool put) {
     if (!hash) return follow(m);
     nwork_ = 0;
     if (growing_) grow_work(*hash);
@@ -64,24 +64,24 @@ class GrowthPace {
   }
   // After an op that evacuates nothing (a lookup, an iterator's, a delete
   // on an empty map).
-  TOPHASH_HARNESS void after_read(const Map& m) {
+  void after_read(const Map& m) {
     nwork_ = 0;
     compare(m, "only writes evacuate");
   }
   // After a clear: a map that was not empty stops growing.
-  TOPHASH_HARNESS void after_clear(const Map& m, bool was_empty) {
+  void after_clear(const Map& m, bool was_empty) {
     nwork_ = 0;
     if (!was_empty) growing_ = false;
     compare(m, "clear abandons the growth of a non-empty map");
   }
   // After reserve or shrink_to_fit.
-  TOPHASH_HARNESS void after_rebuild(const Map& m) {
+  void after_rebuild(const Map& m) {
     nwork_ = 0;
     if (!A::growing(m)) growing_ = false;
     compare(m, "a rebuild finishes a growth or leaves it alone");
   }
   // Every old bucket's state against Go's.
-  TOPHASH_HARNESS void check_all(const Map& m) const {
+  void check_all(const Map& m) const {
     if (!growing_ || !A::growing(m) || A::oldbuckets(m) != old_) return;
     for (std::size_t j = 0; j < nold_; ++j) {
       if (A::oldbuckets(m)->bucket(j)->evacuated() != (evacuated_[j] != 0)) fail_bucket(m, j);
@@ -89,7 +89,7 @@ class GrowthPace {
   }
 
  private:
-  TOPHASH_HARNESS void start(const Map& m) {
+  void start(const Map& m) {
     growing_ = true;
     old_ = A::oldbuckets(m);
     nold_ = A::noldbuckets(m);
@@ -98,7 +98,7 @@ class GrowthPace {
     nwork_ = 0;  // what the op did to the growth it finished is not this one's
   }
   // The map's state as it is, for what cannot be predicted.
-  TOPHASH_HARNESS void follow(const Map& m) {
+  void follow(const Map& m) {
     growing_ = A::growing(m);
     if (!growing_) return;
     start(m);
@@ -106,12 +106,12 @@ class GrowthPace {
     for (std::size_t j = 0; j < nold_; ++j) evacuated_[j] = A::oldbuckets(m)->bucket(j)->evacuated();
   }
   // growWork.
-  TOPHASH_HARNESS void grow_work(std::uint64_t hash) {
+  void grow_work(std::uint64_t hash) {
     evacuate(hash & (nold_ - 1));
     if (growing_) evacuate(nevacuate_);
   }
   // evacuate(oldbucket) and advanceEvacuationMark.
-  TOPHASH_HARNESS void evacuate(std::size_t j) {
+  void evacuate(std::size_t j) {
     evacuated_[j] = 1;
     if (nwork_ < work_.size()) work_[nwork_++] = j;
     if (j != nevacuate_) return;
@@ -120,7 +120,7 @@ class GrowthPace {
     while (nevacuate_ != stop && evacuated_[nevacuate_]) ++nevacuate_;
     if (nevacuate_ == nold_) growing_ = false;
   }
-  TOPHASH_HARNESS void compare(const Map& m, const char* rule) const {
+  void compare(const Map& m, const char* rule) const {
     if (A::growing(m) != growing_ ||
         (growing_ && (A::oldbuckets(m) != old_ || A::nevacuate(m) != nevacuate_))) {
       fail_state(m, rule);
@@ -130,11 +130,11 @@ class GrowthPace {
       if (!A::oldbuckets(m)->bucket(work_[i])->evacuated()) fail_state(m, rule);
     }
   }
-  [[gnu::noinline, gnu::cold]] TOPHASH_HARNESS void fail_state(const Map& m, const char* rule) const {
+  [[gnu::noinline, gnu::cold]] void fail_state(const Map& m, const char* rule) const {
     fail_with("growth: pace", rule, "; Go: ", [this](std::string& s) { s += show(); }, "; the map: ",
               [&m](std::string& s) { s += show_map(m); });
   }
-  [[gnu::noinline, gnu::cold]] TOPHASH_HARNESS void fail_bucket(const Map& m, std::size_t j) const {
+  [[gnu::noinline, gnu::cold]] void fail_bucket(const Map& m, std::size_t j) const {
     fail_with("growth: pace", "old bucket ", j, evacuated_[j] ? " should be evacuated by now" : " was evacuated early",
               "; Go: ", [this](std::string& s) { s += show(); }, "; the map: ",
               [&m](std::string& s) { s += show_map(m); });

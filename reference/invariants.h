@@ -66,13 +66,13 @@ class InvariantChecker {
     std::size_t nevacuate = 0;
     bool growing = false;
   };
-  [[gnu::always_inline]] TOPHASH_HARNESS Before before() const { return {A::nevacuate(m_), A::growing(m_)}; }
+  [[gnu::always_inline]] Before before() const { return {A::nevacuate(m_), A::growing(m_)}; }
 
-  [[gnu::always_inline]] TOPHASH_HARNESS std::size_t total_buckets() const {
+  [[gnu::always_inline]] std::size_t total_buckets() const {
     return (std::size_t{1} << A::B(m_)) + (A::growing(m_) ? A::noldbuckets(m_) : 0);
   }
 
-  TOPHASH_HARNESS void check_all() {
+  void check_all() {
     check_scalars();
     const auto* arr = A::buckets(m_);
     if (arr == nullptr) return;
@@ -102,7 +102,7 @@ class InvariantChecker {
   // rehashed: the op wrote no other key there). While the map grows, that
   // chain is one of those the key's old bucket feeds, which are checked in
   // full, so it is not walked a second time.
-  TOPHASH_HARNESS void check_touched(const Before& before, std::optional<std::uint64_t> hash, const K* key = nullptr) {
+  void check_touched(const Before& before, std::optional<std::uint64_t> hash, const K* key = nullptr) {
     check_scalars();
     if (A::buckets(m_) == nullptr) return;
     if (!A::growing(m_)) {
@@ -132,7 +132,7 @@ class InvariantChecker {
     return [k = &k](std::string& s) { s += format_key(*k); };
   }
 
-  TOPHASH_HARNESS void check_scalars() {
+  void check_scalars() {
     const auto* arr = A::buckets(m_);
     const unsigned B = A::B(m_);
     if (!A::lookup_cache_ok(m_)) {
@@ -173,7 +173,7 @@ class InvariantChecker {
 
   // Checks the chain of old bucket j (evacuated or live) and, while it is
   // live, that the new buckets it feeds are untouched.
-  TOPHASH_HARNESS void check_old_and_fed(std::size_t j) {
+  void check_old_and_fed(std::size_t j) {
     check_old_chain(j);
     const auto* old = A::oldbuckets(m_);
     const std::size_t nold = A::noldbuckets(m_);
@@ -186,7 +186,7 @@ class InvariantChecker {
   }
 
   // Returns the filled slots of old bucket j's chain (0 when evacuated).
-  TOPHASH_HARNESS std::size_t check_old_chain(std::size_t j) {
+  std::size_t check_old_chain(std::size_t j) {
     const auto* old = A::oldbuckets(m_);
     const auto* b = old->bucket(j);
     if (j < A::nevacuate(m_) && !b->evacuated()) {
@@ -210,7 +210,7 @@ class InvariantChecker {
   }
 
   // Returns the filled slots of new bucket i's chain.
-  TOPHASH_HARNESS std::size_t check_new_chain(std::size_t i, std::size_t* overflow, const K* focus = nullptr,
+  std::size_t check_new_chain(std::size_t i, std::size_t* overflow, const K* focus = nullptr,
                                               std::uint8_t focus_top = 0) {
     const auto* arr = A::buckets(m_);
     const auto* b = arr->bucket(i);
@@ -234,7 +234,7 @@ class InvariantChecker {
   // `focus` (whose tophash is focus_top): of the keys, only that one is
   // checked (tophash, uniqueness), on the way (no key list).
   template <class Bucket>
-  TOPHASH_HARNESS std::size_t check_chain(const Bucket* head, std::size_t index, std::size_t mask, bool old,
+  std::size_t check_chain(const Bucket* head, std::size_t index, std::size_t mask, bool old,
                                           std::size_t* overflow, const K* focus = nullptr,
                                           std::uint8_t focus_top = 0) {
     if (head->overflow == nullptr) {
@@ -294,7 +294,7 @@ class InvariantChecker {
   // tophash and uniqueness are what it can have broken; the other keys'
   // hashes are checked with the whole table (periodically, and before any
   // op that rebuilds it), which names the op that broke one (executor).
-  [[gnu::always_inline]] TOPHASH_HARNESS void check_key(const K& k, std::uint8_t t, Where w, std::size_t mask,
+  [[gnu::always_inline]] void check_key(const K& k, std::uint8_t t, Where w, std::size_t mask,
                                                         const K* focus, std::uint8_t focus_top,
                                                         std::size_t& focus_seen) {
     if (focus != nullptr) {
@@ -320,7 +320,7 @@ class InvariantChecker {
     add_key(&k, t);
   }
 
-  [[noreturn]] TOPHASH_HARNESS void dup_key(bool old, std::size_t index, const K& k) const {
+  [[noreturn]] void dup_key(bool old, std::size_t index, const K& k) const {
     fail_with("invariant: duplicate key", where(old, index), " holds key ", key_text(k), " twice");
   }
 
@@ -332,14 +332,14 @@ class InvariantChecker {
     std::uint8_t top;
   };
   static constexpr std::size_t kSmall = 32;
-  [[gnu::always_inline]] TOPHASH_HARNESS void add_key(const K* k, std::uint8_t t) {
+  [[gnu::always_inline]] void add_key(const K* k, std::uint8_t t) {
     if (nkeys_ < kSmall) [[likely]] {
       small_[nkeys_++] = KeyTop{k, t};
       return;
     }
     add_key_big(k, t);
   }
-  [[gnu::noinline]] TOPHASH_HARNESS void add_key_big(const K* k, std::uint8_t t) {
+  [[gnu::noinline]] void add_key_big(const K* k, std::uint8_t t) {
     if (nkeys_ == kSmall) big_.assign(small_, small_ + kSmall);
     big_.push_back(KeyTop{k, t});
     ++nkeys_;
@@ -348,7 +348,7 @@ class InvariantChecker {
   // No key twice in the chain just walked: a short chain is compared
   // pairwise (equal keys have equal tophash, so most pairs end at one
   // byte); a long one is sorted first.
-  TOPHASH_HARNESS void check_unique(std::size_t index, bool old) {
+  void check_unique(std::size_t index, bool old) {
     const auto& eq = m_.key_eq();
     if (nkeys_ <= kSmall) {
       for (std::size_t i = 0; i < nkeys_; ++i) {

@@ -303,8 +303,8 @@ void TOPHASH_MAP::evacuate(std::size_t oldbucket) {
 TOPHASH_MAP_TEMPLATE
 void TOPHASH_MAP::advance_evacuation_mark(std::size_t newbit) noexcept {
   ++nevacuate_;
-  // Go bounds the scan at 1024 buckets to keep a write O(1).
-  const std::size_t stop = std::min(nevacuate_ + 1024, newbit);
+  // Go bounds the scan (kMaxEvacuationScan buckets) to keep a write O(1).
+  const std::size_t stop = std::min(nevacuate_ + internal::kMaxEvacuationScan, newbit);
   while (nevacuate_ != stop && oldbuckets_->bucket(nevacuate_)->evacuated()) ++nevacuate_;
   if (nevacuate_ == newbit) {
     // Growth done: release the old array (iterators may still hold it).
