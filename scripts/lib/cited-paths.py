@@ -18,6 +18,8 @@ import re
 import subprocess
 import sys
 
+from checks import report
+
 SKIP_PREFIXES = ("corpus/", "results/", "tests/traces/")
 TEXT_EXT = (".h", ".hpp", ".cc", ".cpp", ".go", ".py", ".sh", ".md", ".txt", ".yml", ".yaml",
             ".json", ".cmake", ".js", ".html", "")
@@ -58,10 +60,7 @@ def main():
                 here = os.path.join(root, os.path.dirname(f), path)
                 if not (os.path.exists(os.path.join(root, path)) or os.path.exists(here)):
                     missing.append(f"{f}:{n}: {path}")
-    for entry in missing:
-        print(entry)
-    print(f"cited-paths: {len(missing)} cited path(s) missing", file=sys.stderr)
-    return 1 if missing else 0
+    return report("cited-paths", missing, f"{len(missing)} cited path(s) missing")
 
 
 if __name__ == "__main__":

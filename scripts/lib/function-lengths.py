@@ -20,6 +20,8 @@ import os
 import re
 import sys
 
+from checks import report
+
 CPP_EXT = (".h", ".hpp", ".cc", ".cpp")
 GO_EXT = (".go",)
 SCOPE_RE = re.compile(r"\b(namespace|class|struct|union|enum)\b|extern\s*\"")
@@ -179,10 +181,7 @@ def main():
         for start, length, name in functions(path):
             if length > args.max:
                 long.append(f"{path}:{start}: {name} is {length} lines")
-    for entry in long:
-        print(entry)
-    print(f"function-lengths: {len(long)} function(s) longer than {args.max} lines", file=sys.stderr)
-    return 1 if long else 0
+    return report("function-lengths", long, f"{len(long)} function(s) longer than {args.max} lines")
 
 
 if __name__ == "__main__":

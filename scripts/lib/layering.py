@@ -25,6 +25,8 @@ import re
 import subprocess
 import sys
 
+from checks import report
+
 ALLOWED = {
     "impl": set(),
     "trace": {"impl"},
@@ -77,10 +79,8 @@ def main():
                 if them == me or allowed is None or them in allowed:
                     continue
                 bad.append(f"{f}:{n}: {me} may not include {next(iter(targets))} ({them})")
-    for entry in bad + unknown:
-        print(entry)
-    print(f"layering: {len(bad)} include(s) across the layers, {len(unknown)} unresolved", file=sys.stderr)
-    return 2 if unknown else (1 if bad else 0)
+    return report("layering", bad + unknown, f"{len(bad)} include(s) across the layers, {len(unknown)} unresolved",
+                  2 if unknown else 1)
 
 
 if __name__ == "__main__":

@@ -149,7 +149,7 @@ func (l *lab[K]) randomLive() K {
 
 // overLoad is runtime overLoadFactor: count entries in 2^B buckets.
 func overLoad(count int, B uint8) bool {
-	return count > gomap.BucketCnt && uintptr(count) > 13*((uintptr(1)<<B)/2)
+	return gomap.OverLoadFactor(uint64(count), B)
 }
 
 // tooManyOverflow is runtime tooManyOverflowBuckets: the same-size growth

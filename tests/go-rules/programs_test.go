@@ -78,7 +78,7 @@ func program[K comparable](r *rand.Rand, mx *mix, gen func(*rand.Rand) K, clearF
 		}
 	}
 	start := map[uint64]bool{}
-	for _, id := range l.tr.model.ids {
+	for _, id := range l.tr.model.ids() {
 		start[id] = true
 	}
 	budget := mx.budget

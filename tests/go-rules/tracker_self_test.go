@@ -135,7 +135,7 @@ func (f *fake[K]) begin() {
 		f.put(f.fresh())
 	}
 	f.tr.begin()
-	for _, id := range append([]uint64(nil), f.tr.model.ids...) {
+	for _, id := range append([]uint64(nil), f.tr.model.ids()...) {
 		f.yield(f.tr.model.e[id].key)
 	}
 }

@@ -85,38 +85,28 @@ type entry[K comparable] struct {
 // set by the program's own writes (not by Go's iteration order), so that
 // the program's choices come from its seed.
 type liveSet[K comparable] struct {
-	ids []uint64
-	at  map[uint64]int
-	e   map[uint64]entry[K]
+	order gomap.KeySet[uint64]
+	e     map[uint64]entry[K]
 }
 
 func newLiveSet[K comparable]() liveSet[K] {
-	return liveSet[K]{at: map[uint64]int{}, e: map[uint64]entry[K]{}}
+	return liveSet[K]{e: map[uint64]entry[K]{}}
 }
 
 func (s *liveSet[K]) get(id uint64) (entry[K], bool) { e, ok := s.e[id]; return e, ok }
-func (s *liveSet[K]) len() int                       { return len(s.ids) }
-func (s *liveSet[K]) key(i int) K                    { return s.e[s.ids[i]].key }
+func (s *liveSet[K]) len() int                       { return s.order.Len() }
+func (s *liveSet[K]) key(i int) K                    { return s.e[s.order.At(i)].key }
+func (s *liveSet[K]) ids() []uint64                  { return s.order.Members() }
 
 func (s *liveSet[K]) set(id uint64, e entry[K]) {
-	if _, ok := s.e[id]; !ok {
-		s.at[id] = len(s.ids)
-		s.ids = append(s.ids, id)
-	}
+	s.order.Add(id)
 	s.e[id] = e
 }
 
 func (s *liveSet[K]) remove(id uint64) {
-	i, ok := s.at[id]
-	if !ok {
-		return
+	if s.order.Remove(id) {
+		delete(s.e, id)
 	}
-	last := s.ids[len(s.ids)-1]
-	s.ids[i] = last
-	s.at[last] = i
-	s.ids = s.ids[:len(s.ids)-1]
-	delete(s.at, id)
-	delete(s.e, id)
 }
 
 // violation is one broken rule; a repeated entry also says how often it
@@ -364,7 +354,7 @@ func (t *tracker[K]) clear() {
 			t.lastHash0 = t.h.Hash0
 		}
 		t.reseed()
-		for _, id := range t.model.ids {
+		for _, id := range t.model.ids() {
 			e := t.model.e[id]
 			t.cleared[id] = true
 			t.clearedKV[[3]uint64{id, gomap.KeyBits(e.key), e.val}] = true
@@ -426,7 +416,7 @@ func (t *tracker[K]) begin() {
 	gcPercent = debug.SetGCPercent(-1)
 	t.open = true
 	t.must = map[uint64]bool{}
-	for _, id := range t.model.ids {
+	for _, id := range t.model.ids() {
 		t.must[id] = true
 	}
 	t.nanMust = map[uint64]bool{}
@@ -577,7 +567,7 @@ func (t *tracker[K]) yield(k K, v uint64) {
 func (t *tracker[K]) end() {
 	t.step()
 	t.event("end")
-	for _, id := range t.model.ids {
+	for _, id := range t.model.ids() {
 		if t.must[id] {
 			t.fail("R1", "key %s was in the map from the loop's start to its end but was never yielded",
 				showKey(t.model.e[id].key))

@@ -24,9 +24,7 @@ type gen struct {
 	r     *rand.Rand
 	b     strings.Builder
 	nops  int
-	live  map[uint64]bool
-	keys  []uint64 // live keys, for random picks
-	pos   map[uint64]int
+	live  gomap.KeySet[uint64] // live keys, for random picks
 	iters map[string]*genIter
 	ids   []string
 	big   bool   // keys drawn from the whole uint64 range (see pool)
@@ -48,8 +46,6 @@ func newGen(shape string, seed int64) *gen {
 	s := int64(h.Sum64()) ^ (seed * 0x5851F42D4C957F2D)
 	return &gen{
 		r:         rand.New(rand.NewSource(s)),
-		live:      map[uint64]bool{},
-		pos:       map[uint64]int{},
 		iters:     map[string]*genIter{},
 		burstMaxB: 7,
 	}
@@ -59,7 +55,7 @@ func newGen(shape string, seed int64) *gen {
 // to start at a put of a new key once the live count passes 6.5*2^estB, and
 // lasts about half as many writes as the old array has buckets.
 func (g *gen) afterWrite(fresh bool) {
-	if fresh && len(g.keys) > gomap.BucketCnt && uint64(len(g.keys)) > 13*((uint64(1)<<g.estB)/2) {
+	if fresh && gomap.OverLoadFactor(uint64(g.live.Len()), g.estB) {
 		g.estB++
 		if g.estB <= g.burstMaxB && g.chance(0.6) {
 			g.burst = (1<<(g.estB-1))/2 + g.between(1, 4)
@@ -122,46 +118,32 @@ func (g *gen) key() uint64 {
 
 func (g *gen) freshKey() uint64 {
 	for i := 0; i < 1000; i++ {
-		if k := g.key(); !g.live[k] {
+		if k := g.key(); !g.live.Has(k) {
 			return k
 		}
 	}
 	k := g.space
-	for g.live[k] {
+	for g.live.Has(k) {
 		k++
 	}
 	return k
 }
 
-func (g *gen) liveKey() uint64 { return g.keys[g.r.Intn(len(g.keys))] }
+func (g *gen) liveKey() uint64 { return g.live.At(g.r.Intn(g.live.Len())) }
 
 func (g *gen) put(k uint64) {
 	g.line("put %d %d", k, g.value())
-	fresh := !g.live[k]
-	if fresh {
-		g.live[k] = true
-		g.pos[k] = len(g.keys)
-		g.keys = append(g.keys, k)
-	}
-	g.afterWrite(fresh)
+	g.afterWrite(g.live.Add(k))
 }
 
 func (g *gen) del(k uint64) {
 	g.line("del %d", k)
-	if g.live[k] {
-		i := g.pos[k]
-		last := g.keys[len(g.keys)-1]
-		g.keys[i] = last
-		g.pos[last] = i
-		g.keys = g.keys[:len(g.keys)-1]
-		delete(g.pos, k)
-		delete(g.live, k)
-	}
+	g.live.Remove(k)
 	g.afterWrite(false)
 }
 
 func (g *gen) get() {
-	if len(g.keys) > 0 && g.chance(0.6) {
+	if g.live.Len() > 0 && g.chance(0.6) {
 		g.line("get %d", g.liveKey())
 	} else {
 		g.line("get %d", g.key())
@@ -172,7 +154,7 @@ func (g *gen) length() { g.line("len") }
 func (g *gen) dump()   { g.line("dump") }
 
 func (g *gen) clear() {
-	if len(g.keys) > 0 {
+	if g.live.Len() > 0 {
 		for _, it := range g.iters {
 			if it.stepped && !it.initEmpty {
 				it.dead = true
@@ -180,9 +162,7 @@ func (g *gen) clear() {
 		}
 	}
 	g.line("clear")
-	g.live = map[uint64]bool{}
-	g.pos = map[uint64]int{}
-	g.keys = nil
+	g.live.Clear()
 }
 
 func (g *gen) iter(id string) {
@@ -203,7 +183,7 @@ func (g *gen) step(id string) {
 	}
 	if !it.stepped {
 		it.stepped = true
-		it.initEmpty = len(g.keys) == 0
+		it.initEmpty = g.live.Len() == 0
 	}
 	g.line("next %s", id)
 }
@@ -301,7 +281,7 @@ func genChurn(g *gen) {
 	if g.chance(0.15) {
 		g.big = true
 	}
-	for len(g.keys) < size {
+	for g.live.Len() < size {
 		g.put(g.freshKey())
 		g.sprinkle(0.02)
 	}
@@ -324,18 +304,18 @@ func genChurn(g *gen) {
 // churnStep is one op of churn: puts and deletes that keep the map near
 // size live keys (never above limit), gets, lens and dumps.
 func (g *gen) churnStep(size, limit int) {
-	bias := float64(len(g.keys)-size) / float64(size+1) // >0: too full
+	bias := float64(g.live.Len()-size) / float64(size+1) // >0: too full
 	switch x := g.r.Float64(); {
 	case x < 0.36-bias:
-		if len(g.keys) >= limit {
+		if g.live.Len() >= limit {
 			g.del(g.liveKey())
 		} else if g.chance(0.8) {
 			g.put(g.freshKey())
-		} else if len(g.keys) > 0 {
+		} else if g.live.Len() > 0 {
 			g.put(g.liveKey())
 		}
 	case x < 0.75:
-		if len(g.keys) > 0 && g.chance(0.9) {
+		if g.live.Len() > 0 && g.chance(0.9) {
 			g.del(g.liveKey())
 		} else {
 			g.del(g.key())
@@ -373,13 +353,13 @@ func genGrowIter(g *gen) {
 				g.dump() // often mid-growth
 			}
 		case x < 0.72:
-			if len(g.keys) > 0 {
+			if g.live.Len() > 0 {
 				g.del(g.liveKey())
 			} else {
 				g.del(g.key())
 			}
 		case x < 0.76:
-			if len(g.keys) > 0 {
+			if g.live.Len() > 0 {
 				g.put(g.liveKey())
 			}
 		case x < 0.82:
@@ -394,7 +374,7 @@ func genGrowIter(g *gen) {
 			// a burst of steps on one iterator
 			g.stepSome(g.randomIter(), g.between(2, 20))
 		}
-		if len(g.keys) > 4000 {
+		if g.live.Len() > 4000 {
 			for j := 0; j < 500; j++ {
 				g.del(g.liveKey())
 			}
@@ -416,7 +396,7 @@ func genFillDrain(g *gen) {
 		if g.chance(0.5) {
 			g.iter("d")
 		}
-		for len(g.keys) < target {
+		for g.live.Len() < target {
 			g.put(g.freshKey())
 			if g.chance(0.1) {
 				g.step(g.ids[g.r.Intn(2)])
@@ -432,9 +412,9 @@ func genFillDrain(g *gen) {
 		partial := g.chance(0.25)
 		stop := 0
 		if partial {
-			stop = g.between(1, len(g.keys))
+			stop = g.between(1, g.live.Len())
 		}
-		for len(g.keys) > stop {
+		for g.live.Len() > stop {
 			g.del(g.liveKey())
 			if g.chance(0.08) {
 				g.step(g.ids[g.r.Intn(2)])
@@ -479,11 +459,11 @@ func genSameSize(g *gen) {
 		}
 		g.put(k)
 		order = append(order, k)
-		for len(g.keys) > window {
+		for g.live.Len() > window {
 			if spread {
 				g.del(g.liveKey())
 			} else {
-				for !g.live[order[0]] {
+				for !g.live.Has(order[0]) {
 					order = order[1:]
 				}
 				g.del(order[0])
@@ -529,7 +509,7 @@ func genClearIter(g *gen) {
 		case x < 0.30:
 			g.put(g.freshKey())
 		case x < 0.38:
-			if len(g.keys) > 0 {
+			if g.live.Len() > 0 {
 				g.del(g.liveKey())
 			}
 		case x < 0.62:
@@ -578,7 +558,7 @@ func genBig(g *gen) {
 			dumps++
 		}
 	}
-	for len(g.keys) < target {
+	for g.live.Len() < target {
 		g.put(g.freshKey())
 		if g.chance(0.01) {
 			g.stepSome(g.randomIter(), g.between(1, 30))
@@ -593,7 +573,7 @@ func genBig(g *gen) {
 	for i := g.between(target/4, target); i > 0; i-- {
 		switch x := g.r.Float64(); {
 		case x < 0.45:
-			if len(g.keys) > 0 {
+			if g.live.Len() > 0 {
 				g.del(g.liveKey())
 			}
 		case x < 0.85:
@@ -631,7 +611,7 @@ func genHint(g *gen) {
 			fill = 6000
 		}
 		dumpEvery := fill/6 + 3
-		for i := 0; len(g.keys) < fill; i++ {
+		for i := 0; g.live.Len() < fill; i++ {
 			g.put(g.freshKey())
 			if i%dumpEvery == dumpEvery-1 && (1<<hintB(h)) <= 256 {
 				g.dump()
@@ -645,7 +625,7 @@ func genHint(g *gen) {
 		}
 		g.length()
 		g.dump()
-		for i := g.between(0, len(g.keys)); i > 0; i-- {
+		for i := g.between(0, g.live.Len()); i > 0; i-- {
 			g.del(g.liveKey())
 			if g.chance(0.3) {
 				g.put(g.freshKey())
@@ -676,7 +656,7 @@ func genMixed(g *gen) {
 		case x < 0.30:
 			g.put(g.key())
 		case x < 0.50:
-			if len(g.keys) > 0 && g.chance(0.8) {
+			if g.live.Len() > 0 && g.chance(0.8) {
 				g.del(g.liveKey())
 			} else {
 				g.del(g.key())

@@ -191,7 +191,7 @@ type recorder struct {
 // whose table would be outside the recordable range before allocating it).
 func hintB(n int) uint8 {
 	B := uint8(0)
-	for n > gomap.BucketCnt && uint64(n) > 13*((uint64(1)<<B)/2) {
+	for gomap.OverLoadFactor(uint64(n), B) {
 		B++
 	}
 	return B
