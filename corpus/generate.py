@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Writes the hand-made seed inputs of the fuzz targets into corpus/<target>/.
 
-The byte format is reference/decode.h's: a 4-byte header, then 4-byte
-commands OP X Y Z (the opcode tables are in reference/decode.cc; keep the
+The byte format is fuzz/decode.h's: a 4-byte header, then 4-byte
+commands OP X Y Z (the opcode tables are in fuzz/decode.cc; keep the
 two in step). The seeds reach what random bytes reach slowly: growth,
 same-size growth, iteration during growth, clear with open iterators,
 reserve and shrink_to_fit with open iterators, NaN and -0 keys.

@@ -3,7 +3,8 @@
 
     python3 scripts/lib/cited-paths.py [ROOT]
 
-Reads every file git tracks (but test data, corpora and results) and
+Reads every file git tracks (but test data, corpora and results: their
+scripts are read) and
 collects the paths it names that look like files of this tree: a path with
 a folder part (`fuzz/README.md`, `reference/executor.h`, `scripts/test`)
 that starts with one of the tree's top-level folders. Each must exist,
@@ -29,7 +30,7 @@ PATH_RE = re.compile(r"(?<![\w./$<{*-])((?:\.\./)?[A-Za-z_.][\w.-]*(?:/[\w.-]+)+
 
 def tracked(root):
     out = subprocess.run(["git", "-C", root, "ls-files"], capture_output=True, text=True, check=True)
-    return [f for f in out.stdout.splitlines() if not f.startswith(SKIP_PREFIXES)]
+    return [f for f in out.stdout.splitlines() if not f.startswith(SKIP_PREFIXES) or f.endswith(".py")]
 
 
 def main():
