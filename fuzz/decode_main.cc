@@ -25,6 +25,16 @@
 #include "targets.h"
 #include "trace.h"
 
+namespace {
+
+// A --stats line's verdict: ok, the failed check's name, or "refused".
+const char* outcome_name(const tophash::reference::Verdict& v) {
+  if (const auto* f = v.failure()) return f->check.c_str();
+  return v.passed() ? "ok" : "refused";
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   using namespace tophash;
   int i = 1;
@@ -77,7 +87,7 @@ int main(int argc, char** argv) {
       const reference::Verdict v = reference::execute(p);
       const auto& st = v.stats;
       std::printf("%s: %s ops=%zu maxB=%u grew=%d samesize=%d iter_saw_growth=%d iter_while_growing=%d go59411=%zu go_stale_array=%zu go_filter=%zu go_clear_mark=%zu\n",
-                  file.c_str(), v.ok() ? "ok" : v.failure->check.c_str(), st.ops, st.max_B, st.grew, st.same_size_grew,
+                  file.c_str(), outcome_name(v), st.ops, st.max_B, st.grew, st.same_size_grew,
                   st.iterator_saw_growth, st.iterated_while_growing, st.go59411, st.go_stale_array, st.go_filter,
                   st.go_clear_mark);
       continue;
@@ -93,7 +103,7 @@ int main(int argc, char** argv) {
       continue;
     }
     const reference::Verdict v = reference::execute(back.program);
-    if (!v.ok()) {
+    if (!v.passed()) {
       std::fprintf(stderr, "%s:\n%s", file.c_str(), reference::describe(back.program, v).c_str());
       ++bad;
     }

@@ -42,6 +42,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   opt.max_drain = 1 << 16;
   const reference::Verdict v = reference::execute(parsed.program, opt);
   fuzz::RunTally::get().add("trace", v.stats);
-  if (!v.ok()) die("check failed", reference::describe(parsed.program, v));
+  if (v.failure()) die("check failed", reference::describe(parsed.program, v));
   return 0;
 }

@@ -32,32 +32,39 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+struct Args {
   unsigned depth = 4;
   bool list = false, show = false;
   std::vector<std::string> wanted;
+};
+
+Args parse_args(int argc, char** argv) {
+  Args a;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--depth" && i + 1 < argc) {
       char* end = nullptr;
       const unsigned long d = std::strtoul(argv[++i], &end, 10);
       if (*end != '\0' || d > 12) usage("--depth wants a number from 0 to 12");
-      depth = static_cast<unsigned>(d);
+      a.depth = static_cast<unsigned>(d);
     } else if (arg == "--scenario" && i + 1 < argc) {
-      wanted.push_back(argv[++i]);
+      a.wanted.push_back(argv[++i]);
     } else if (arg == "--list") {
-      list = true;
+      a.list = true;
     } else if (arg == "--show-prefixes") {
-      show = true;
+      a.show = true;
     } else if (arg == "-h" || arg == "--help") {
       std::printf("usage: exhaustive [--depth N] [--scenario NAME]... [--list] [--show-prefixes]\n");
-      return 0;
+      std::exit(0);
     } else {
       usage(("unknown argument " + arg).c_str());
     }
   }
+  return a;
+}
+
+// The scenarios named (all when none is).
+std::vector<Scenario> choose(const std::vector<std::string>& wanted) {
   std::vector<Scenario> all = tophash::properties::scenarios(), chosen;
   for (const std::string& w : wanted) {
     bool found = false;
@@ -69,47 +76,64 @@ int main(int argc, char** argv) {
     }
     if (!found) usage(("no scenario " + w + " (--list names them)").c_str());
   }
-  if (wanted.empty()) chosen = all;
+  return wanted.empty() ? all : chosen;
+}
 
-  std::size_t planned = 0;
+std::size_t programs(const Scenario& s, unsigned depth) {
+  std::size_t n = 0;
+  for (const auto& inst : s.instances) n += tophash::properties::programs_at_depth(inst, depth);
+  return n;
+}
+
+void list(const std::vector<Scenario>& chosen, unsigned depth, bool show) {
   for (const Scenario& s : chosen) {
-    for (const auto& inst : s.instances) planned += tophash::properties::programs_at_depth(inst, depth);
-  }
-  if (list || show) {
-    for (const Scenario& s : chosen) {
-      std::size_t n = 0;
-      for (const auto& inst : s.instances) n += tophash::properties::programs_at_depth(inst, depth);
-      std::printf("%-18s %3zu instances, at most %zu programs at depth %u: %s\n", s.name.c_str(), s.instances.size(), n,
-                  depth, s.what.c_str());
-      if (!show) continue;
-      for (const auto& inst : s.instances) {
-        std::printf("--- %s (then up to %u of %zu letters, then drain i0)\n%s", inst.name.c_str(), depth,
-                    inst.alphabet.size(), tophash::trace::print_trace(inst.prefix).c_str());
-      }
+    std::printf("%-18s %3zu instances, at most %zu programs at depth %u: %s\n", s.name.c_str(), s.instances.size(),
+                programs(s, depth), depth, s.what.c_str());
+    if (!show) continue;
+    for (const auto& inst : s.instances) {
+      std::printf("--- %s (then up to %u of %zu letters, then drain i0)\n%s", inst.name.c_str(), depth,
+                  inst.alphabet.size(), tophash::trace::print_trace(inst.prefix).c_str());
     }
+  }
+}
+
+// Every program of one scenario; false (with the report printed) at the first failure.
+bool run(const Scenario& s, unsigned depth, ExhaustiveStats& total) {
+  const auto t0 = std::chrono::steady_clock::now();
+  ExhaustiveStats st;
+  for (const auto& inst : s.instances) {
+    auto failure = tophash::properties::explore(inst, depth, st, [&](std::size_t n) {
+      std::fprintf(stderr, "exhaustive: %s: %zu programs, %.0f s\n", s.name.c_str(), n, seconds_since(t0));
+    });
+    if (failure) {
+      std::printf("==== exhaustive: %s, depth %u: check failed ====\n%s", inst.name.c_str(), depth, failure->c_str());
+      return false;
+    }
+  }
+  std::printf("%-18s %8zu programs %7.1f s; of them, a growth began under an open iterator: %zu, "
+              "an iterator stepped mid-growth: %zu\n",
+              s.name.c_str(), st.programs, seconds_since(t0), st.iterator_saw_growth, st.iterated_while_growing);
+  total.programs += st.programs;
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Args a = parse_args(argc, argv);
+  const std::vector<Scenario> chosen = choose(a.wanted);
+  if (a.list || a.show) {
+    list(chosen, a.depth, a.show);
     return 0;
   }
-
-  std::fprintf(stderr, "exhaustive: depth %u, %zu scenarios, at most %zu programs\n", depth, chosen.size(), planned);
+  std::size_t planned = 0;
+  for (const Scenario& s : chosen) planned += programs(s, a.depth);
+  std::fprintf(stderr, "exhaustive: depth %u, %zu scenarios, at most %zu programs\n", a.depth, chosen.size(), planned);
   const auto t_all = std::chrono::steady_clock::now();
   ExhaustiveStats total;
   for (const Scenario& s : chosen) {
-    const auto t0 = std::chrono::steady_clock::now();
-    ExhaustiveStats st;
-    for (const auto& inst : s.instances) {
-      auto failure = tophash::properties::explore(inst, depth, st, [&](std::size_t n) {
-        std::fprintf(stderr, "exhaustive: %s: %zu programs, %.0f s\n", s.name.c_str(), n, seconds_since(t0));
-      });
-      if (failure) {
-        std::printf("==== exhaustive: %s, depth %u: check failed ====\n%s", inst.name.c_str(), depth, failure->c_str());
-        return 1;
-      }
-    }
-    std::printf("%-18s %8zu programs %7.1f s; of them, a growth began under an open iterator: %zu, "
-                "an iterator stepped mid-growth: %zu\n",
-                s.name.c_str(), st.programs, seconds_since(t0), st.iterator_saw_growth, st.iterated_while_growing);
-    total.programs += st.programs;
+    if (!run(s, a.depth, total)) return 1;
   }
-  std::printf("exhaustive: depth %u: %zu programs passed in %.1f s\n", depth, total.programs, seconds_since(t_all));
+  std::printf("exhaustive: depth %u: %zu programs passed in %.1f s\n", a.depth, total.programs, seconds_since(t_all));
   return 0;
 }

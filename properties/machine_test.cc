@@ -12,21 +12,21 @@
 namespace tophash::properties {
 namespace {
 
-trace::Config config(trace::KeyType keys, trace::HashMode mode, std::uint32_t tiny = 1) {
+// A random command sequence on a map of `keys` hashed by `mode` (a tiny
+// hash with `tiny` values), seeded by RapidCheck's `seed`.
+void check(trace::KeyType keys, trace::HashMode mode, std::uint64_t seed, std::uint32_t tiny = 1) {
   trace::Config c;
   c.keys = keys;
   c.hashing = mode;
   c.tiny = tiny;
-  return c;
+  c.seed = seed;
+  check_machine(c, test_name());
 }
-
 
 // Guards: every rule the executor checks (results against the model,
 // tombstone and growth invariants, iteration contract) on the real hasher.
 RC_GTEST_PROP(Machine, U64RealHash, (std::uint64_t seed)) {
-  auto c = config(trace::KeyType::kU64, trace::HashMode::kReal);
-  c.seed = seed;
-  check_machine(c, test_name());
+  check(trace::KeyType::kU64, trace::HashMode::kReal, seed);
 }
 
 // Guards: overflow chains, emptyRest across overflow buckets, same-size
@@ -35,33 +35,25 @@ RC_GTEST_PROP(Machine, U64RealHash, (std::uint64_t seed)) {
 RC_GTEST_PROP(Machine, U64TinyHash, (std::uint64_t seed)) {
   const auto tiny = *rc::gen::weightedOneOf<std::uint32_t>({{3, rc::gen::inRange<std::uint32_t>(1, 4)},
                                                             {1, rc::gen::inRange<std::uint32_t>(4, 9)}});
-  auto c = config(trace::KeyType::kU64, trace::HashMode::kTiny, tiny);
-  c.seed = seed;
-  check_machine(c, test_name());
+  check(trace::KeyType::kU64, trace::HashMode::kTiny, seed, tiny);
 }
 
 // Guards: use after free and leaks of heap keys in evacuation, iteration
 // and delete (under ASan/LSan).
 RC_GTEST_PROP(Machine, StringKeys, (std::uint64_t seed)) {
-  auto c = config(trace::KeyType::kString, trace::HashMode::kReal);
-  c.seed = seed;
-  check_machine(c, test_name());
+  check(trace::KeyType::kString, trace::HashMode::kReal, seed);
 }
 
 // Guards: every key and value constructed is destroyed exactly once.
 RC_GTEST_PROP(Machine, CountedKeys, (std::uint64_t seed)) {
-  auto c = config(trace::KeyType::kCounted, trace::HashMode::kTiny, 3);
-  c.seed = seed;
-  check_machine(c, test_name());
+  check(trace::KeyType::kCounted, trace::HashMode::kTiny, seed, 3);
 }
 
 // Guards: NaN never found, NaNs spread and split by tophash bit with an
 // iterator open (iterators started mid-growth filter old buckets by that
 // bit), -0 over +0.
 RC_GTEST_PROP(Machine, DoubleKeys, (std::uint64_t seed)) {
-  auto c = config(trace::KeyType::kDouble, trace::HashMode::kReal);
-  c.seed = seed;
-  check_machine(c, test_name());
+  check(trace::KeyType::kDouble, trace::HashMode::kReal, seed);
 }
 
 }  // namespace

@@ -14,9 +14,11 @@
 #include <unordered_set>
 #include <vector>
 
+#include "decode.h"
+#include "executor.h"
+#include "go_rules.h"
 #include "tophash/bucket_map.h"
 #include "tophash/debug.h"
-#include "growth_work.h"
 #include "test_name.h"
 #include "tophash/layout.h"
 #include "watchdog.h"
@@ -94,8 +96,8 @@ RC_GTEST_PROP(Named, AnInsertWithoutGrowthTakesTheFirstEmptySlotOfItsChain, (std
   const std::uint64_t fresh = *rc::gen::inRange<std::uint64_t>(3000, 1u << 30);
   const std::size_t n = m.size() + 1;
   RC_PRE(!m.contains(fresh));
-  RC_PRE(!(n > 8 && n > 13 * ((std::size_t{1} << m.bucket_log2()) / 2)));  // no doubling
-  RC_PRE(A::noverflow(m) < (std::size_t{1} << std::min<int>(m.bucket_log2(), 15)));  // no same-size growth
+  RC_PRE(!reference::go::over_load_factor(n, m.bucket_log2()));                    // no doubling
+  RC_PRE(!reference::go::too_many_overflow_buckets(A::noverflow(m), m.bucket_log2()));  // no same-size growth
   const std::uint64_t hash = A::hash(m, fresh);
   const auto bucket = hash & ((std::size_t{1} << m.bucket_log2()) - 1);
   auto before = layout_of(m).new_chains[bucket];
@@ -306,9 +308,10 @@ RC_GTEST_PROP(Named, NaNAndSignedZeroFollowGo, (std::uint64_t seed)) {
 // Guards: growth that progresses at another pace than Go's growWork where
 // the machine's programs do not reach: maps of thousands of old buckets,
 // where Go bounds the mark's scan at 1024 buckets and the invariant
-// checker no longer pins the mark (growth_work.h). A program of puts
-// (through a doubling from B = 8, 10 or 11) with deletes mixed in, its
-// growth work checked after every write.
+// checker no longer pins the mark (the executor's "growth: pace",
+// reference/growth_pace.h, still does). A program of puts (through a
+// doubling from B = 8, 10 or 11) with deletes mixed in, run through the
+// executor, its growth work checked after every write.
 RC_GTEST_PROP(Named, GrowthWorkFollowsGoInLargeMaps, (std::uint64_t seed)) {
   CaseClock clock(test_name());
   trace::Program p;
@@ -334,12 +337,64 @@ RC_GTEST_PROP(Named, GrowthWorkFollowsGoInLargeMaps, (std::uint64_t seed)) {
       present.erase(del.a);
     }
   }
-  std::optional<std::string> failure;
+  reference::Verdict v;
   {
     Executing on_the_clock(p);
-    failure = check_growth_work(p);
+    v = reference::execute(p);
   }
-  if (failure) RC_FAIL(*failure);
+  if (!v.passed()) RC_FAIL("\n" + reference::describe(p, v));
+}
+
+// The op of p as q names it: q interns p's strings and iterator names as
+// they come (so q grows while it is stepped).
+trace::Op rewritten(const trace::Program& p, trace::Program& q, trace::Op op) {
+  using K = trace::OpKind;
+  if (p.config.keys == trace::KeyType::kString) {
+    if (op.kind == K::kPut || op.kind == K::kDel || op.kind == K::kGet || op.kind == K::kPin) {
+      op.a = q.string_index(p.strings[op.a]);
+    }
+    if (op.kind == K::kPut) op.b = q.string_index(p.strings[op.b]);
+  }
+  if (op.kind == K::kIter || op.kind == K::kNext || op.kind == K::kDrain || op.kind == K::kClose) {
+    op.iter = q.iter_index(p.iter_names[op.iter]);
+  }
+  return op;
+}
+
+// Guards: the stepping executor (reference::Execution, which the machine's
+// properties use) judging otherwise than execute() (which the fuzz targets
+// use), in particular when the program grows between steps: new strings
+// (which move the ones the executor indexes) and new iterator names. A
+// decoded program, run whole and run op by op as it is written, gives the
+// same verdict and the same statistics.
+RC_GTEST_PROP(Named, SteppingAProgramAsItIsWrittenJudgesAsExecuteDoes, (std::uint64_t seed)) {
+  CaseClock clock(test_name());
+  fuzz::DecodeOptions opt;
+  opt.keys = *rc::gen::element(trace::KeyType::kU64, trace::KeyType::kString, trace::KeyType::kDouble,
+                               trace::KeyType::kCounted);
+  opt.tiny_hash = true;
+  opt.iteration_heavy = *rc::gen::arbitrary<bool>();
+  const auto n = *rc::gen::inRange<std::size_t>(0, 2400);  // up to 600 ops: growth, and iterators across it
+  auto bytes = *rc::gen::container<std::vector<std::uint8_t>>(n, rc::gen::arbitrary<std::uint8_t>());
+  bytes.insert(bytes.begin(), reinterpret_cast<const std::uint8_t*>(&seed), reinterpret_cast<const std::uint8_t*>(&seed) + 4);
+  const trace::Program p = fuzz::decode(bytes.data(), bytes.size(), opt);
+  Executing on_the_clock(p);
+  const reference::Verdict whole = reference::execute(p);
+  trace::Program q;
+  q.config = p.config;
+  reference::Execution e(q);
+  for (const trace::Op& op : p.ops) {
+    q.ops.push_back(rewritten(p, q, op));
+    if (!e.step().passed()) break;
+  }
+  const reference::Verdict& stepped = e.finish();
+  RC_ASSERT(stepped.outcome() == whole.outcome());
+  RC_ASSERT(reference::describe(q, stepped) == reference::describe(p, whole));
+  const reference::ExecStats &a = stepped.stats, &b = whole.stats;
+  RC_ASSERT(a.ops == b.ops && a.full_checks == b.full_checks && a.max_B == b.max_B && a.grew == b.grew &&
+            a.same_size_grew == b.same_size_grew && a.iterated_while_growing == b.iterated_while_growing &&
+            a.iterator_saw_growth == b.iterator_saw_growth && a.go59411 == b.go59411 &&
+            a.go_stale_array == b.go_stale_array && a.go_filter == b.go_filter && a.go_clear_mark == b.go_clear_mark);
 }
 
 }  // namespace

@@ -6,38 +6,20 @@
 
 #include "budget.h"
 #include "decode.h"
-#include "growth_work.h"
+#include "go_rules.h"
 #include "watchdog.h"
 
 namespace tophash::properties {
 
 using trace::OpKind;
 
-std::size_t next_threshold(std::size_t peak) {
-  std::size_t cap = 8;  // B = 0 holds 8
-  for (unsigned b = 1; cap <= peak; ++b) cap = 13 * ((std::size_t{1} << b) / 2);
-  return cap + 1;
-}
+std::size_t next_threshold(std::size_t peak) { return reference::go::load_capacity(reference::go::log2_for(peak + 1)) + 1; }
 
 namespace {
 
-reference::Verdict execute(ProgramSut& sut) {
-  const reference::ExecOptions opt = budgeted_options(sut.program);
-  reference::Verdict v;
-  {
-    Executing on_the_clock(sut.program);
-    v = reference::execute(sut.program, opt);
-  }
-  sut.executed_ops = sut.program.ops.size();
-  if (v.error) RC_FAIL("program could not run: " + v.error->what);
-  if (!v.ok()) RC_FAIL("\n" + reference::describe(sut.program, v));
-  return v;
-}
-
-// After a command's ops: the program runs when it has doubled since its
-// last run (so a case costs a few times its length, not its square).
-void written(ProgramSut& sut) {
-  if (sut.program.ops.size() >= 2 * sut.executed_ops + 64) execute(sut);
+void fail_unless_passed(const ProgramSut& sut, const reference::Verdict& v) {
+  if (const trace::ParseError* e = v.refusal()) RC_FAIL("program could not run: " + e->what);
+  if (!v.passed()) RC_FAIL("\n" + reference::describe(sut.program, v));
 }
 
 bool fits(const GenState& s, std::size_t ops, std::size_t steps = 0) {
@@ -52,19 +34,19 @@ void put_op(ProgramSut& sut, std::uint32_t id, std::uint32_t value) {
   trace::Op op{OpKind::kPut};
   op.a = fuzz::key_for_id(sut.program, id);
   op.b = fuzz::value_for_id(sut.program, value);
-  sut.program.ops.push_back(op);
+  sut.run(op);
 }
 void key_op(ProgramSut& sut, OpKind kind, std::uint32_t id) {
   trace::Op op{kind};
   op.a = fuzz::key_for_id(sut.program, id);
-  sut.program.ops.push_back(op);
+  sut.run(op);
 }
 void iter_op(ProgramSut& sut, OpKind kind, int it, std::uint64_t start = 0, std::uint64_t offset = 0) {
   trace::Op op{kind};
   op.iter = sut.program.iter_index("i" + std::to_string(it));
   op.b = start;
   op.c = offset;
-  sut.program.ops.push_back(op);
+  sut.run(op);
 }
 
 constexpr std::uint32_t kNaNId = 2;  // decode.cc's key_double: NaN (3 is -NaN)
@@ -93,9 +75,28 @@ void note_put(GenState& s, std::uint32_t id) {
 void note_del(GenState& s, std::uint32_t id) {
   if (s.present.erase(id)) --s.count;
 }
+// k fresh keys (s.fresh on), in the state and in the program.
+void note_fresh(GenState& s, std::size_t k) {
+  for (std::size_t i = 0; i < k; ++i) note_put(s, s.fresh);
+}
+void put_fresh(ProgramSut& sut, const GenState& s, std::size_t k) {
+  for (std::size_t i = 0; i < k; ++i) {
+    const std::uint32_t id = s.fresh + static_cast<std::uint32_t>(i);
+    put_op(sut, id, id & 0xffff);
+  }
+}
 
-struct Put : Command {
+// A put of one key (Put and PutNaN pick it).
+struct PutKey : Command {
   std::uint32_t id = 0, value = 0;
+  void apply(GenState& s) const override {
+    note_put(s, id);
+    spend(s, 1);
+  }
+  void run(const GenState&, ProgramSut& sut) const override { put_op(sut, id, value); }
+};
+
+struct Put : PutKey {
   explicit Put(const GenState& s) {
     value = *rc::gen::inRange<std::uint32_t>(0, 1000);
     const int kind = *rc::gen::inRange(0, 10);
@@ -107,31 +108,17 @@ struct Put : Command {
       id = *rc::gen::inRange<std::uint32_t>(0, 64);  // small ids: reuse and collisions
     }
   }
-  void apply(GenState& s) const override {
-    note_put(s, id);
-    spend(s, 1);
-  }
-  void run(const GenState&, ProgramSut& sut) const override {
-    put_op(sut, id, value);
-    written(sut);
-  }
   void show(std::ostream& os) const override { os << "Put(" << id << ", " << value << ")"; }
 };
 
 // A NaN key (double keys): a new entry every time, spread by a random
 // hash, sent by its tophash's low bit when evacuated under an iterator.
-struct PutNaN : Command {
-  std::uint32_t id = *rc::gen::element(kNaNId, kNaNId + 1);  // NaN and -NaN
-  std::uint32_t value = *rc::gen::inRange<std::uint32_t>(0, 1000);
+struct PutNaN : PutKey {
+  PutNaN() {
+    id = *rc::gen::element(kNaNId, kNaNId + 1);  // NaN and -NaN
+    value = *rc::gen::inRange<std::uint32_t>(0, 1000);
+  }
   void checkPreconditions(const GenState& s) const override { RC_PRE(is_nan_id(s, id)); }
-  void apply(GenState& s) const override {
-    note_put(s, id);
-    spend(s, 1);
-  }
-  void run(const GenState&, ProgramSut& sut) const override {
-    put_op(sut, id, value);
-    written(sut);
-  }
   void show(std::ostream& os) const override { os << "PutNaN(" << id << ", " << value << ")"; }
 };
 
@@ -148,15 +135,11 @@ struct FillTo : Command {
     RC_PRE(k > 0 && k <= 400 && fits(s, k));
   }
   void apply(GenState& s) const override {
-    const std::size_t k = n(s);
-    for (std::size_t i = 0; i < k; ++i) note_put(s, s.fresh);
+    const std::size_t k = n(s);  // before the puts move the threshold
+    note_fresh(s, k);
     spend(s, k);
   }
-  void run(const GenState& s, ProgramSut& sut) const override {
-    const std::size_t k = n(s);
-    for (std::size_t i = 0; i < k; ++i) put_op(sut, s.fresh + static_cast<std::uint32_t>(i), (s.fresh + i) & 0xffff);
-    written(sut);
-  }
+  void run(const GenState& s, ProgramSut& sut) const override { put_fresh(sut, s, n(s)); }
   void show(std::ostream& os) const override { os << "FillTo(threshold" << (delta < 0 ? "" : "+") << delta << ")"; }
 };
 
@@ -194,7 +177,6 @@ struct Churn : Command {
       const std::uint32_t id = s.fresh + static_cast<std::uint32_t>(i);
       put_op(sut, id, id & 0xffff);
     }
-    written(sut);
   }
   void show(std::ostream& os) const override { os << "Churn(" << picks.size() << " picks)"; }
 };
@@ -211,7 +193,6 @@ struct Delete : Command {
   }
   void run(const GenState&, ProgramSut& sut) const override {
     key_op(sut, OpKind::kDel, id);
-    written(sut);
   }
   void show(std::ostream& os) const override { os << "Delete(" << id << ")"; }
 };
@@ -228,15 +209,11 @@ struct Reseed : Command {
     spend(s, s.present.size() + refill);
     s.present.clear();
     s.count = 0;
-    for (std::size_t i = 0; i < refill; ++i) note_put(s, s.fresh);
+    note_fresh(s, refill);
   }
   void run(const GenState& s, ProgramSut& sut) const override {
     for (auto id : s.present) key_op(sut, OpKind::kDel, id);
-    for (std::size_t i = 0; i < refill; ++i) {
-      const std::uint32_t id = s.fresh + static_cast<std::uint32_t>(i);
-      put_op(sut, id, id & 0xffff);
-    }
-    written(sut);
+    put_fresh(sut, s, refill);
   }
   void show(std::ostream& os) const override { os << "Reseed(refill " << refill << ")"; }
 };
@@ -251,8 +228,7 @@ struct Get : Command {
   void apply(GenState& s) const override { spend(s, 2); }
   void run(const GenState&, ProgramSut& sut) const override {
     key_op(sut, OpKind::kGet, id);
-    sut.program.ops.push_back(trace::Op{OpKind::kLen});
-    written(sut);
+    sut.run(trace::Op{OpKind::kLen});
   }
   void show(std::ostream& os) const override { os << "Get(" << id << ")"; }
 };
@@ -265,8 +241,7 @@ struct Clear : Command {
     spend(s, 1);
   }
   void run(const GenState&, ProgramSut& sut) const override {
-    sut.program.ops.push_back(trace::Op{OpKind::kClear});
-    written(sut);
+    sut.run(trace::Op{OpKind::kClear});
   }
   void show(std::ostream& os) const override { os << "Clear"; }
 };
@@ -280,8 +255,7 @@ struct Reserve : Command {
   void run(const GenState&, ProgramSut& sut) const override {
     trace::Op op{OpKind::kReserve};
     op.a = n;
-    sut.program.ops.push_back(op);
-    written(sut);
+    sut.run(op);
   }
   void show(std::ostream& os) const override { os << "Reserve(" << n << ")"; }
 };
@@ -292,8 +266,7 @@ struct ShrinkToFit : Command {
     spend(s, 1);
   }
   void run(const GenState&, ProgramSut& sut) const override {
-    sut.program.ops.push_back(trace::Op{OpKind::kShrinkToFit});
-    written(sut);
+    sut.run(trace::Op{OpKind::kShrinkToFit});
   }
   void show(std::ostream& os) const override { os << "ShrinkToFit"; }
 };
@@ -320,7 +293,6 @@ struct OpenIter : Command {
     iter_op(sut, OpKind::kIter, it, start, offset);
     iter_op(sut, OpKind::kNext, it);  // initialise it now
     sut.open[it] = true;
-    written(sut);
   }
   void show(std::ostream& os) const override { os << "OpenIter(i" << it << ", " << start << ", " << offset << ")"; }
 };
@@ -339,14 +311,13 @@ struct OpenIterMidGrowth : OpenIter {
     RC_PRE(k <= 400 && fits(s, k + 2, 1));
   }
   void apply(GenState& s) const override {
-    const std::size_t k = n(s);
-    for (std::size_t i = 0; i < k; ++i) note_put(s, s.fresh);
+    const std::size_t k = n(s);  // before the puts move the threshold
+    note_fresh(s, k);
     spend(s, k);
     OpenIter::apply(s);
   }
   void run(const GenState& s, ProgramSut& sut) const override {
-    const std::size_t k = n(s);
-    for (std::size_t i = 0; i < k; ++i) put_op(sut, s.fresh + static_cast<std::uint32_t>(i), (s.fresh + i) & 0xffff);
+    put_fresh(sut, s, n(s));
     OpenIter::run(s, sut);
   }
   void show(std::ostream& os) const override {
@@ -363,7 +334,6 @@ struct StepIter : Command {
   void apply(GenState& s) const override { spend(s, steps, steps); }
   void run(const GenState&, ProgramSut& sut) const override {
     for (int i = 0; i < steps; ++i) iter_op(sut, OpKind::kNext, it);
-    written(sut);
   }
   void show(std::ostream& os) const override { os << "StepIter(i" << it << " x" << steps << ")"; }
 };
@@ -382,7 +352,6 @@ struct DrainIter : Command {
   void run(const GenState&, ProgramSut& sut) const override {
     iter_op(sut, OpKind::kDrain, it);
     sut.open[it] = false;
-    written(sut);
   }
   void show(std::ostream& os) const override { os << "DrainIter(i" << it << ")"; }
 };
@@ -397,7 +366,6 @@ struct CloseIter : Command {
   void run(const GenState&, ProgramSut& sut) const override {
     iter_op(sut, OpKind::kClose, it);
     sut.open[it] = false;
-    written(sut);
   }
   void show(std::ostream& os) const override { os << "CloseIter(i" << it << ")"; }
 };
@@ -467,7 +435,6 @@ struct WriteAndStep : Command {
       }
       for (int i = 0; i < per_round; ++i) iter_op(sut, OpKind::kNext, it);
     }
-    written(sut);
   }
   void show(std::ostream& os) const override {
     os << "WriteAndStep(i" << it << ", " << kinds.size() << " rounds x" << per_round << ")";
@@ -476,7 +443,6 @@ struct WriteAndStep : Command {
 
 }  // namespace
 
-void run_and_check(ProgramSut& sut) { execute(sut); }
 
 rc::Gen<std::shared_ptr<const Command>> command_gen(const GenState& s) {
   using rc::state::gen::execOneOfWithArgs;
@@ -506,30 +472,43 @@ rc::Gen<std::shared_ptr<const Command>> command_gen(const GenState& s) {
   });
 }
 
+namespace {
+
+// Every iterator still open runs to its end, so the oracle's end checks
+// (each key present throughout yielded exactly once) judge it; then the
+// end-of-program checks (contents, a full iteration, no leaks) run on what
+// the last command left.
+const reference::Verdict& finish(ProgramSut& sut) {
+  for (int it = 0; it < kIters; ++it) {
+    if (sut.open[it]) iter_op(sut, OpKind::kDrain, it);
+  }
+  Executing on_the_clock(sut.program);
+  fail_unless_passed(sut, sut.execution->finish());
+  return sut.execution->verdict();
+}
+
+}  // namespace
+
+ProgramSut::ProgramSut(const trace::Config& config) {
+  program.config = config;
+  execution = std::make_unique<reference::Execution>(program, budgeted_options(program));
+}
+
+void ProgramSut::run(const trace::Op& op) {
+  program.ops.push_back(op);
+  puts += op.kind == OpKind::kPut;
+  execution->set_max_drain(drain_budget(puts));
+  Executing on_the_clock(program);
+  fail_unless_passed(*this, execution->step());
+}
+
 void check_machine(const trace::Config& config, const std::string& name) {
   CaseClock clock(name);
   GenState initial;
   initial.config = config;
-  ProgramSut sut;
-  sut.program.config = config;
+  ProgramSut sut(config);
   rc::state::check(initial, sut, [](const GenState& s) { return command_gen(s); });
-  // Every iterator still open runs to its end, so the oracle's end checks
-  // (each key present throughout yielded exactly once) judge it; then the
-  // whole program once more, so the final checks (contents, a full
-  // iteration, no leaks) run on what the last command left.
-  for (int it = 0; it < kIters; ++it) {
-    if (sut.open[it]) iter_op(sut, OpKind::kDrain, it);
-  }
-  const reference::Verdict v = execute(sut);
-  if (growth_work_applies(sut.program)) {
-    std::optional<std::string> failure;
-    {
-      Executing on_the_clock(sut.program);
-      failure = check_growth_work(sut.program);
-    }
-    if (failure) RC_FAIL("\n" + *failure);
-  }
-  const auto& st = v.stats;
+  const auto& st = finish(sut).stats;
   RC_TAG(st.grew ? (st.same_size_grew ? "doubling and same-size growth" : "doubling") :
                    (st.same_size_grew ? "same-size growth" : "no growth"),
          st.iterated_while_growing ? "an iterator stepped mid-growth" :

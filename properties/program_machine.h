@@ -1,12 +1,13 @@
 // properties/program_machine.h: a RapidCheck state machine whose commands
-// write a trace Program. The program runs through the lockstep executor
-// (reference/executor.h: BucketMap against the std::unordered_map model,
-// the iteration oracle, the invariants): whenever it has doubled in length
-// since its last run, and once at the end, after every iterator still open
-// has been drained (so the oracle's end-of-iteration checks, every key
-// yielded exactly once, run on every iterator), followed for u64 keys by
-// the growth-work check (growth_work.h). A failing case shrinks to the
-// fewest commands and prints as a trace bucketmap-replay runs.
+// write a trace Program and run each op as it is written, once, through
+// the lockstep executor (reference/executor.h: an Execution stepping
+// BucketMap against the std::unordered_map model, the iteration oracle,
+// the invariants), so a case costs its length. At the end every iterator
+// still open is drained (so the oracle's end-of-iteration checks, every
+// key yielded exactly once, run on every iterator), and the end-of-program
+// checks run (growWork's pace among the executor's checks after every op,
+// reference/growth_pace.h). A failing case shrinks to the fewest commands and prints as a trace
+// bucketmap-replay runs, up to the failing op.
 //
 // The RapidCheck model (GenState) is not the oracle (the executor has
 // that); it is what generation needs: which keys are present, how full the
@@ -27,8 +28,8 @@
 // Budgets keep a case small and quick: at most kMaxOps ops and kMaxSteps
 // iterator steps per program (single-op commands are bounded by the
 // command count), a drain fails after a few times as many steps as the
-// program has puts, and a case that takes longer than its wall-clock
-// budget (watchdog.h) ends the run with the program printed.
+// program has puts so far, and a case that takes longer than its
+// wall-clock budget (watchdog.h) ends the run with the program printed.
 #pragma once
 
 #include <rapidcheck.h>
@@ -36,6 +37,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <set>
 #include <string>
 
@@ -60,10 +62,20 @@ struct GenState {
   std::size_t steps = 0;            // iterator steps written
 };
 
-// The system: the program written so far.
+// The system: the program written so far, and its execution, which has
+// run every op written.
 struct ProgramSut {
+  explicit ProgramSut(const trace::Config& config);
+  ProgramSut(const ProgramSut&) = delete;  // the execution refers to the program
+  ProgramSut& operator=(const ProgramSut&) = delete;
+
+  // Appends op and runs it; fails the property (with the trace up to op
+  // and the layout after it) if a check fails.
+  void run(const trace::Op& op);
+
   trace::Program program;
-  std::size_t executed_ops = 0;     // length at the last run
+  std::unique_ptr<reference::Execution> execution;
+  std::size_t puts = 0;             // bounds a drain (ExecOptions::max_drain)
   std::array<bool, kIters> open{};  // iterators to drain at the end
 };
 
@@ -71,10 +83,6 @@ using Command = rc::state::Command<GenState, ProgramSut>;
 
 // Smallest count that makes a map sized for `peak` entries double next.
 std::size_t next_threshold(std::size_t peak);
-
-// Runs sut.program now and fails the property with a readable
-// counterexample.
-void run_and_check(ProgramSut& sut);
 
 // The command generator for a state.
 rc::Gen<std::shared_ptr<const Command>> command_gen(const GenState& s);

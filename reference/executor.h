@@ -1,18 +1,48 @@
 // reference/executor.h: runs one Program on BucketMap and, in lockstep, on
 // the model (model.h), checking every result, the iteration contract
-// (iter_oracle.h) and the map's invariants (invariants.h) after every op.
-// Fuzz targets, properties and bucketmap-replay all come through here: a
-// Program -> execute() -> a Verdict.
+// (iter_oracle.h), the map's invariants (invariants.h), when growth starts
+// (go_rules.h) and how fast it progresses (growth_pace.h) after every op.
+// The parts: executor_run.h (a run: its state, a step, the start and the
+// end), executor_ops.h (one handler per op kind), executor_checks.h (the
+// checks after each op and at the end), executor_pin.h (the whole program,
+// or a Stepper; a late failure pinned to its op), probe.h (the map's
+// operations, out of line).
+// Fuzz targets, properties, bucketmap-replay and the layout viewer all come
+// through here; they differ only in how they walk the program.
+//
+// The whole program at once (fuzz targets, bucketmap-replay, the
+// exhaustive checker):
 //
 //   trace::Program p = ...;                       // parsed, decoded or generated
 //   reference::Verdict v = reference::execute(p);
-//   if (!v.ok()) std::cerr << reference::describe(p, v);
+//   if (!v.passed()) std::cerr << reference::describe(p, v);
+//
+// One op at a time (the properties' state machine, a layout viewer, an
+// in-process Go map following the same program):
+//
+//   reference::Execution e(p, opt);               // p outlives e
+//   while (e.next_op() < p.ops.size() && e.step().passed()) {
+//     show(e.layout());                           // the map after that op
+//   }
+//   const reference::Verdict& v = e.finish();     // the end-of-program checks
+//
+// Between steps the caller may append ops to p (and the strings and
+// iterator names they use: Program::string_index, iter_index); it must not
+// change the ops already stepped. Each step runs p.ops[next_op()] and
+// every check after it, and says what happened: passed, failed (which
+// check, what was seen, the op, the layout) or refused (the program cannot
+// be run on). A failure that a periodic whole-table check found later than
+// the op that caused it is pinned to that op before the step returns (the
+// ops so far run again with the whole table checked after each), so a
+// stepping caller and execute() report the same failure.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
-#include <optional>
+#include <memory>
 #include <string>
+#include <variant>
+#include <utility>
 
 #include "trace.h"
 
@@ -38,7 +68,7 @@ struct ExecOptions {
   bool invariants = true;
   std::size_t full_check_period = 32;
   std::size_t full_check_spread = 2;  // 0: every op
-  // Replay output (reference/trace-format.md: get, len, next, dump lines), if wanted.
+  // Replay output (trace/trace-format.md: get, len, next, dump lines), if wanted.
   std::string* output = nullptr;
   // Largest bucket array a hint or reserve may ask for; a program that
   // needs more stops with an error rather than exhausting memory.
@@ -67,21 +97,83 @@ struct ExecStats {
 struct Failure {
   std::string check;       // which check failed (stable short name)
   std::string detail;      // what was seen
-  std::size_t op_index;    // the failing op (index into Program::ops)
+  std::size_t op_index;    // the failing op (index into Program::ops); the last op for the end-of-program checks
   std::string layout;      // the layout dump right after the failing op
 };
 
-struct Verdict {
-  std::optional<Failure> failure;     // a check failed
-  std::optional<trace::ParseError> error;  // the program could not be run on (e.g. too big)
-  ExecStats stats;
-  bool ok() const { return !failure; }
+// What a run (or the steps so far) came to: exactly one outcome.
+//   passed   every check held
+//   failed   a check failed: failure() says which, where and what was seen
+//   refused  the program cannot be run on from some op (a hint that is
+//            not first, a hint or reserve over ExecOptions::max_bytes, a
+//            pin that changes the hash of a key in the map): refusal()
+//            says why, with the op's line; nothing was judged from there
+class Verdict {
+ public:
+  enum class Outcome : std::uint8_t { kPassed, kFailed, kRefused };
+
+  Outcome outcome() const { return static_cast<Outcome>(what_.index()); }
+  bool passed() const { return outcome() == Outcome::kPassed; }
+  const Failure* failure() const { return std::get_if<Failure>(&what_); }          // null unless failed
+  const trace::ParseError* refusal() const { return std::get_if<trace::ParseError>(&what_); }  // null unless refused
+
+  void fail(Failure f) { what_ = std::move(f); }
+  void refuse(trace::ParseError e) { what_ = std::move(e); }
+
+  ExecStats stats;  // what the run saw, whatever its outcome
+
+ private:
+  std::variant<std::monostate, Failure, trace::ParseError> what_;  // in Outcome's order
 };
 
+// The whole program: every op, then the end-of-program checks.
 Verdict execute(const trace::Program& p, const ExecOptions& opt = {});
 
+namespace exec_detail {
+class Stepper;  // executor_detail.h
+}
+
+// A program run one op at a time (see the top of this file).
+class Execution {
+ public:
+  Execution(const trace::Program& p, const ExecOptions& opt = {});
+  ~Execution();
+  Execution(const Execution&) = delete;
+  Execution& operator=(const Execution&) = delete;
+
+  // Runs p.ops[next_op()] and the checks after it. Once the verdict is not
+  // passed, or after finish(), the execution has stopped: step and finish
+  // return the verdict unchanged. Stepping past the last op is a
+  // std::logic_error.
+  const Verdict& step();
+  // The end-of-program checks (the whole table, a fresh iteration against
+  // the model, lookups of every entry; for counted keys, that every object
+  // died with the map), after which the map is gone. Call it after the
+  // last op; execute() is every step and then finish().
+  const Verdict& finish();
+
+  std::size_t next_op() const { return next_; }
+  bool stopped() const { return stopped_; }
+  const Verdict& verdict() const { return v_; }
+  // The map's layout now (layout.h's canonical dump): empty before the
+  // first op and after finish() or a failure (a failure carries its own).
+  std::string layout() const;
+  // Changes ExecOptions::max_drain for the steps to come (the properties
+  // bound a drain by the puts written so far).
+  void set_max_drain(std::size_t steps) { opt_.max_drain = steps; }
+
+ private:
+  const trace::Program& p_;
+  ExecOptions opt_;
+  Verdict v_;
+  std::unique_ptr<exec_detail::Stepper> run_;  // refers to opt_ and v_
+  std::size_t next_ = 0;
+  bool stopped_ = false;
+};
+
 // A failure as a person reads it: the check, what was seen, the program as
-// a trace up to the failing op, the layout dump at that step.
+// a trace up to the failing op, the layout dump at that step. A refusal:
+// its line and reason. Empty for a verdict that passed.
 std::string describe(const trace::Program& p, const Verdict& v);
 
 }  // namespace tophash::reference

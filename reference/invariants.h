@@ -165,7 +165,7 @@ class InvariantChecker {
       fail_with("invariant: nevacuate", "growing with nevacuate ", nev, " of ", nold,
                 " old buckets (the old array should have been released)");
     }
-    if (nold <= 1024 && old->bucket(nev)->evacuated()) {
+    if (nold <= internal::kMaxEvacuationScan && old->bucket(nev)->evacuated()) {
       fail_with("invariant: nevacuate", "old bucket ", nev,
                 " at the evacuation mark is evacuated: the mark was not advanced over it");
     }
@@ -242,7 +242,6 @@ class InvariantChecker {
       std::memcpy(&tops, head->tophash, sizeof tops);
       if (tops == 0) return 0;  // all emptyRest: the common empty bucket
     }
-    const auto& eq = m_.key_eq();
     nkeys_ = 0;
     std::size_t filled = 0, len = 0, slot = 0, focus_seen = 0;
     // The trailing run of empty slots must be exactly the emptyRest slots:
@@ -274,33 +273,7 @@ class InvariantChecker {
                     " of its chain has evacuation mark ", unsigned{t});
         }
         ++filled;
-        const K& k = *b->key(s);
-        if (focus != nullptr) {
-          // The op's own chain: the op wrote only its key's slot (and
-          // emptied slots), so that key's tophash and uniqueness are what
-          // it can have broken; the other keys' hashes are checked with
-          // the whole table (periodically, and before any op that
-          // rebuilds it), which names the op that broke one (executor).
-          if (eq(k, *focus)) {
-            if (++focus_seen > 1) dup_key(old, index, k);
-            if (t != focus_top) {
-              fail_with("invariant: tophash", where(old, index), " slot ", slot, " holds key ", key_text(k),
-                        " with tophash ", unsigned{t}, ", want ", unsigned{focus_top});
-            }
-          }
-          continue;
-        }
-        if (A::is_nan(m_, k)) continue;  // random hash: no home bucket
-        const std::uint64_t h = A::hash(m_, k);
-        if (internal::top_hash(h) != t) {
-          fail_with("invariant: tophash", where(old, index), " slot ", slot, " holds key ", key_text(k), " with tophash ",
-                    unsigned{t}, ", want ", unsigned{internal::top_hash(h)});
-        }
-        if ((h & mask) != index) {
-          fail_with("invariant: bucket", where(old, index), " holds key ", key_text(k), " whose hash selects bucket ",
-                    h & mask);
-        }
-        add_key(&k, t);
+        check_key(*b->key(s), t, Where{old, index, slot}, mask, focus, focus_top, focus_seen);
       }
     }
     if (focus == nullptr) check_unique(index, old);
@@ -309,6 +282,42 @@ class InvariantChecker {
                 " is emptyOne with only empty slots after it (should be emptyRest)");
     }
     return filled;
+  }
+
+  // A filled slot of a chain: which array, bucket and slot of the chain.
+  struct Where {
+    bool old;
+    std::size_t index, slot;
+  };
+  // A filled slot's key with tophash t. `focus`: the op's own chain, where
+  // the op wrote only its key's slot (and emptied slots), so that key's
+  // tophash and uniqueness are what it can have broken; the other keys'
+  // hashes are checked with the whole table (periodically, and before any
+  // op that rebuilds it), which names the op that broke one (executor).
+  [[gnu::always_inline]] TOPHASH_HARNESS void check_key(const K& k, std::uint8_t t, Where w, std::size_t mask,
+                                                        const K* focus, std::uint8_t focus_top,
+                                                        std::size_t& focus_seen) {
+    if (focus != nullptr) {
+      if (m_.key_eq()(k, *focus)) {
+        if (++focus_seen > 1) dup_key(w.old, w.index, k);
+        if (t != focus_top) {
+          fail_with("invariant: tophash", where(w.old, w.index), " slot ", w.slot, " holds key ", key_text(k),
+                    " with tophash ", unsigned{t}, ", want ", unsigned{focus_top});
+        }
+      }
+      return;
+    }
+    if (A::is_nan(m_, k)) return;  // random hash: no home bucket
+    const std::uint64_t h = A::hash(m_, k);
+    if (internal::top_hash(h) != t) {
+      fail_with("invariant: tophash", where(w.old, w.index), " slot ", w.slot, " holds key ", key_text(k),
+                " with tophash ", unsigned{t}, ", want ", unsigned{internal::top_hash(h)});
+    }
+    if ((h & mask) != w.index) {
+      fail_with("invariant: bucket", where(w.old, w.index), " holds key ", key_text(k), " whose hash selects bucket ",
+                h & mask);
+    }
+    add_key(&k, t);
   }
 
   [[noreturn]] TOPHASH_HARNESS void dup_key(bool old, std::size_t index, const K& k) const {

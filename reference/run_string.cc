@@ -1,6 +1,4 @@
 // The lockstep executor for programs with `keys string` (executor_run.h).
 #include "executor_run.h"
 
-namespace tophash::reference {
-template void run_program<trace::KeyType::kString>(const trace::Program&, const ExecOptions&, Verdict&);
-}  // namespace tophash::reference
+TOPHASH_INSTANTIATE_RUN(tophash::trace::KeyType::kString)

@@ -71,9 +71,9 @@ int batch(std::uint64_t max_bytes) {
     ref::ExecOptions eo;
     eo.max_bytes = max_bytes;
     const ref::Verdict v = ref::execute(parsed.program, eo);
-    if (v.failure) {
-      std::printf("fail %zu %s\n", v.failure->op_index + 1, v.failure->check.c_str());
-    } else if (const auto& err = v.error ? v.error : parsed.error) {
+    if (const ref::Failure* f = v.failure()) {
+      std::printf("fail %zu %s\n", f->op_index + 1, f->check.c_str());
+    } else if (const auto& err = v.refusal() ? std::optional(*v.refusal()) : parsed.error) {
       std::string what = err->what;
       std::replace(what.begin(), what.end(), '\n', ' ');
       std::printf("error %u %s\n", err->line, what.c_str());
@@ -150,10 +150,10 @@ int replay(const std::string& text, const Args& a) {
   eo.output = &out;
   eo.max_bytes = a.max_bytes;
   const ref::Verdict v = ref::execute(parsed.program, eo);
-  auto err = v.error;
+  auto err = v.refusal() ? std::optional(*v.refusal()) : std::nullopt;
   std::fwrite(out.data(), 1, out.size(), stdout);
   std::fflush(stdout);
-  if (v.failure) {
+  if (v.failure()) {
     std::fputs(ref::describe(parsed.program, v).c_str(), stderr);
     std::fflush(stderr);
     if (!a.brief) std::fputs(tophash::tools::explain_failure(parsed.program, v, out, a.max_bytes).c_str(), stderr);

@@ -72,9 +72,9 @@ class MapProbe {
     eo.output = &out;
     eo.max_bytes = max_bytes_;
     const ref::Verdict v = ref::execute(q, eo);
-    ok_ = !v.failure && !v.error;
-    if (v.failure) why_ = v.failure->check + ": " + v.failure->detail;
-    if (v.error) why_ = v.error->what;
+    ok_ = v.passed();
+    if (v.failure()) why_ = v.failure()->check + ": " + v.failure()->detail;
+    if (v.refusal()) why_ = v.refusal()->what;
     return out;
   }
 
@@ -99,7 +99,7 @@ inline bool has_key(OpKind k) {
 class Explainer {
  public:
   Explainer(const Program& p, const ref::Verdict& v, const std::string& check_out, std::uint64_t max_bytes)
-      : p_(p), f_(*v.failure), probe_(p, max_bytes), max_bytes_(max_bytes), check_out_(lines_of(check_out)) {
+      : p_(p), f_(*v.failure()), probe_(p, max_bytes), max_bytes_(max_bytes), check_out_(lines_of(check_out)) {
     for (const Op& op : p_.ops) {
       if (has_key(op.kind)) ids_.emplace(trace::key_literal(p_, op.a), identity(op.a));
     }
@@ -160,7 +160,7 @@ class Explainer {
     ref::ExecOptions eo;
     eo.max_bytes = max_bytes;
     const ref::Verdict v = ref::execute(q, eo);
-    return v.failure && v.failure->op_index == p_.ops.size();
+    return v.failure() && v.failure()->op_index == p_.ops.size();
   }
 
   // Which op printed each line of the checked run's output, and the keys
@@ -407,7 +407,7 @@ class Explainer {
 // what the failing op yielded up to the failure.
 inline std::string explain_failure(const trace::Program& p, const reference::Verdict& v, const std::string& check_out,
                                    std::uint64_t max_bytes = std::uint64_t{1} << 30) {
-  if (!v.failure) return "";
+  if (!v.failure()) return "";
   return explain_detail::Explainer(p, v, check_out, max_bytes).report();
 }
 

@@ -28,13 +28,13 @@ std::string output_of(const trace::Program& p, std::size_t n) {
   std::string out;
   reference::ExecOptions eo;
   eo.output = &out;
-  EXPECT_TRUE(reference::execute(q, eo).ok());
+  EXPECT_TRUE(reference::execute(q, eo).passed());
   return out;
 }
 
 reference::Verdict failed_at(std::size_t op_index, const char* check) {
   reference::Verdict v;
-  v.failure = reference::Failure{check, "(stated by the test)", op_index, "(layout)"};
+  v.fail(reference::Failure{check, "(stated by the test)", op_index, "(layout)"});
   return v;
 }
 
@@ -135,7 +135,7 @@ TEST(ReplayExplain, AFinalCheckComparesTheWholeMapWithTheModel) {
 TEST(ReplayExplain, ACheckAfterTheMapIsDestroyedShowsItsLastEntriesAndLayout) {
   const trace::Program p = parse("keys counted\nhashing tiny 2 5\nput 1 10\nput 2 20\n");
   reference::Verdict v;
-  v.failure = reference::Failure{"counted: leak", "(stated by the test)", 1, "(map destroyed)"};
+  v.fail(reference::Failure{"counted: leak", "(stated by the test)", 1, "(map destroyed)"});
   const std::string r = explain_failure(p, v, "");
   EXPECT_NE(r.find("--- the failing step: the checks after the map was destroyed ---\n"
                    "map and model after op 2, before the map was destroyed:\n"

@@ -325,13 +325,12 @@ class BucketMap {
   // ---- small Go helpers -----------------------------------------------------
   static constexpr std::size_t bucket_shift(std::uint8_t b) noexcept { return std::size_t{1} << b; }
   static constexpr std::size_t bucket_mask(std::uint8_t b) noexcept { return bucket_shift(b) - 1; }
-  // overLoadFactor: more than 8 keys and more than 6.5 per bucket.
+  // Go's growth thresholds (internal/bucket.h).
   static constexpr bool over_load_factor(std::size_t count, std::uint8_t b) noexcept {
-    return count > kCnt && count > 13 * (bucket_shift(b) / 2);
+    return internal::over_load_factor(count, b);
   }
-  // tooManyOverflowBuckets: as many overflow buckets as buckets (capped at 2^15).
   static constexpr bool too_many_overflow_buckets(std::size_t noverflow, std::uint8_t b) noexcept {
-    return noverflow >= (std::size_t{1} << std::min<std::uint8_t>(b, 15));
+    return internal::too_many_overflow_buckets(noverflow, b);
   }
 
   std::uint64_t rand64() noexcept {  // wyrand

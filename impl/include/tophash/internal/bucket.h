@@ -33,6 +33,26 @@ namespace tophash::internal {
 
 inline constexpr std::size_t kBucketCnt = 8;  // slots per bucket (bucketCnt)
 
+// Growth thresholds (runtime/map.go), named once: the map and the harness
+// that judges it both read them from here.
+inline constexpr std::size_t kLoadFactorNum = 13;  // loadFactorNum: a map grows past
+inline constexpr std::size_t kLoadFactorDen = 2;   // loadFactorDen: 13/2 = 6.5 keys per bucket
+inline constexpr unsigned kMaxOverflowLog2 = 15;   // tooManyOverflowBuckets caps B at 15
+// advanceEvacuationMark looks at most this many buckets past the mark, to
+// keep a write O(1).
+inline constexpr std::size_t kMaxEvacuationScan = 1024;
+
+// overLoadFactor: more than a bucket's worth of keys and more than 6.5
+// per bucket on average, for 2^B buckets.
+inline constexpr bool over_load_factor(std::size_t count, unsigned B) noexcept {
+  return count > kBucketCnt && count > kLoadFactorNum * ((std::size_t{1} << B) / kLoadFactorDen);
+}
+// tooManyOverflowBuckets: as many overflow buckets as buckets (B capped
+// at kMaxOverflowLog2), which starts a same-size growth.
+inline constexpr bool too_many_overflow_buckets(std::size_t noverflow, unsigned B) noexcept {
+  return noverflow >= (std::size_t{1} << (B < kMaxOverflowLog2 ? B : kMaxOverflowLog2));
+}
+
 // tophash states. A slot's tophash byte is either one of these marks or a
 // filled value >= kMinTopHash (the hash's top byte, moved up past the marks).
 inline constexpr std::uint8_t kEmptyRest = 0;       // empty, and so is every later slot of the chain
