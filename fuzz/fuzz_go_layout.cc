@@ -206,9 +206,9 @@ struct Difference {
                                     const Recording& go, const Input& in) {
   std::fprintf(stderr,
                "\n==== tophash: BucketMap differs from Go 1.19 in fuzz target go_layout ====\n"
-               "at op %zu: %s\nGo printed:       %s\nBucketMap printed: %s\n\n"
+               "at line %u of Go's trace: %s\nGo printed:        %s\nBucketMap printed: %s\n\n"
                "trace up to that op:\n%s\nGo's layout at that step:\n%s\nBucketMap's layout at that step:\n%s\n",
-               d.op, trace::print_op(q, q.ops[d.op]).c_str(), line_at(go.expected, d.pos).c_str(),
+               q.ops[d.op].line, trace::print_op(q, q.ops[d.op]).c_str(), line_at(go.expected, d.pos).c_str(),
                line_at(ours, d.pos).c_str(), trace::print_trace(q, d.op + 1).c_str(),
                dump_at(go.expected, d.pos).c_str(), d.our_layout.c_str());
   write_artifacts(go, in);

@@ -58,4 +58,3 @@ func recordSeeded(script string, seed uint64) (*recorder, error) {
 	}
 	return record(ops, false)
 }
-
