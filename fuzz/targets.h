@@ -34,6 +34,12 @@ inline std::optional<DecodeOptions> options_for(std::string_view target) {
     o.keys = KeyType::kU64;
     o.tiny_hash = true;
     o.iteration_heavy = true;
+  } else if (target == "go_layout") {
+    // Go's hashes are pinned into the program (fuzz/go/fuzz_go_layout.cc),
+    // so the hash mode is moot; every op is followed by a dump of the
+    // whole table on both sides, so programs are kept short.
+    o.keys = KeyType::kU64;
+    o.max_ops = 512;
   } else {
     return std::nullopt;
   }

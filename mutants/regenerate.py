@@ -74,6 +74,27 @@ M = [
   "        if (h->growing() && B_ == h->B_ && rebuilds_ == h->rebuilds_) {",
   "        if (h->growing() && B_ == h->B_) {  // planted",
   "an iterator open across a rebuild (reserve, shrink_to_fit) takes the growth path again once the map is back at its B, and yields entries twice"),
+ # Layout-only bugs: every lookup, iteration and growth check still holds
+ # (the harness states Go's growth rules from impl's constants and takes
+ # tophash from impl), so only a comparison with Go's own layout
+ # (fuzz target go_layout) sees them.
+ ("layout-slot-last-emptyone", "impl/include/tophash/internal/bucket_map_write.h",
+  "        inserti = internal::first_slot(empty);",
+  "        const std::uint32_t one = empty & internal::slots_before_first(rest);  // planted: the last emptyOne slot\n"
+  "        inserti = one != 0 ? static_cast<std::size_t>(31 - __builtin_clz(one)) : internal::first_slot(empty);",
+  "mapassign puts a new key in the last emptyOne slot before the first emptyRest instead of the first empty slot"),
+ ("layout-tophash-offset", "impl/include/tophash/internal/bucket.h",
+  "  return top < kMinTopHash ? static_cast<std::uint8_t>(top + kMinTopHash) : top;",
+  "  return top < kMinTopHash ? static_cast<std::uint8_t>(top + kMinTopHash + 1) : top;  // planted: off by one",
+  "tophash moves a top byte below minTopHash up by minTopHash + 1 instead of minTopHash"),
+ ("layout-hint-size", "impl/include/tophash/bucket_map.h",
+  "    B_ = b;\n    if (B_ != 0) buckets_ = Array::create(B_, alloc_);",
+  "    B_ = b != 0 ? b + 1 : 0;  // planted: off by one\n    if (B_ != 0) buckets_ = Array::create(B_, alloc_);",
+  "makemap gives a hint over one bucket's worth one B more than it needs"),
+ ("layout-overflow-cap", "impl/include/tophash/internal/bucket.h",
+  "inline constexpr unsigned kMaxOverflowLog2 = 15;",
+  "inline constexpr unsigned kMaxOverflowLog2 = 2;  // planted: 2, not 15",
+  "tooManyOverflowBuckets caps B at 2 instead of 15: from B = 3 on a same-size growth starts at 4 overflow buckets"),
 ]
 for name, path, old, new, what in M:
     text = open(os.path.join(ROOT, path)).read()

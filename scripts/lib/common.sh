@@ -25,6 +25,7 @@
 #   th_build DIR [TARGET...]         cmake --build DIR -j th_jobs [--target ...]
 #   th_preset_build PRESET [TARGET...]  configure + build build/PRESET
 #   th_fuzz_targets          the fuzz targets, one name a line (fuzz/targets.txt)
+#   th_fuzz_targets_without_go  those that do not run Go in-process (fuzz/go/)
 #   th_fuzz_target NAME      dies unless NAME is one of them
 #   th_fuzz_max_len          libFuzzer's -max_len of every target (fuzz/fuzz.options)
 #   th_go                    the Go 1.19 toolchain's go command
@@ -84,6 +85,13 @@ th_preset_build() {  # preset [targets...]
 }
 
 th_fuzz_targets() { grep -vE '^[[:space:]]*(#|$)' "$th_root/fuzz/targets.txt"; }
+# The targets that run the Go runtime in-process (their source is in
+# fuzz/go/): built where Go 1.19 is found, left out of the OSS-Fuzz build.
+th_fuzz_target_needs_go() { [ -f "$th_root/fuzz/go/fuzz_$1.cc" ]; }
+th_fuzz_targets_without_go() {
+  local t
+  th_fuzz_targets | while read -r t; do th_fuzz_target_needs_go "$t" || echo "$t"; done
+}
 th_fuzz_target() {
   th_fuzz_targets | grep -qxF -- "$1" ||
     th_die "unknown fuzz target '$1' (fuzz/targets.txt: $(th_fuzz_targets | paste -sd' '))"
