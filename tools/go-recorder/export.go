@@ -48,7 +48,7 @@ func TophashGoRecord(script *C.char, n C.int, seed C.ulonglong, trace **C.char, 
 	return 0
 }
 
-func recordSeeded(script string, seed uint64) (*recorder, error) {
+func recordSeeded(script string, seed uint64) (*recording, error) {
 	ops, err := parseScript(strings.NewReader(script), false)
 	if err != nil {
 		return nil, err

@@ -149,25 +149,36 @@ func TestSharedTraces(t *testing.T) {
 	}
 }
 
-// TestShapes records a few scripts of every shape, checking the map against
-// the pins after every operation, and checks that gen is deterministic.
+// TestShapes records a few scripts of every shape and key type, checking
+// the map against the pins after every operation, and checks that gen is
+// deterministic.
 func TestShapes(t *testing.T) {
-	for _, sh := range shapeOrder {
-		for seed := int64(1); seed <= 3; seed++ {
-			s1, err := generate(sh, seed)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if s2, _ := generate(sh, seed); s1 != s2 {
-				t.Fatalf("%s %d: gen is not deterministic", sh, seed)
-			}
-			ops, err := parseScript(strings.NewReader(s1), false)
-			if err != nil {
-				t.Fatalf("%s %d: %v", sh, seed, err)
-			}
-			if _, err := record(ops, true); err != nil {
-				t.Fatalf("%s %d: %v", sh, seed, err)
-			}
+	for _, keys := range []string{"u64", "string", "double"} {
+		seeds := int64(3)
+		if keys != "u64" {
+			seeds = 1
+		}
+		for _, sh := range shapeOrder {
+			checkShape(t, sh, keys, seeds)
+		}
+	}
+}
+
+func checkShape(t *testing.T, sh, keys string, seeds int64) {
+	for seed := int64(1); seed <= seeds; seed++ {
+		s1, err := generate(sh, seed, keys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s2, _ := generate(sh, seed, keys); s1 != s2 {
+			t.Fatalf("%s %s %d: gen is not deterministic", keys, sh, seed)
+		}
+		ops, err := parseScript(strings.NewReader(s1), false)
+		if err != nil {
+			t.Fatalf("%s %s %d: %v", keys, sh, seed, err)
+		}
+		if _, err := record(ops, true); err != nil {
+			t.Fatalf("%s %s %d: %v", keys, sh, seed, err)
 		}
 	}
 }
@@ -182,6 +193,12 @@ func TestRejects(t *testing.T) {
 		"hint 300000\n":            "line 1: hint 300000 makes B=16",
 		"put 1 1\nput 2 2\niter a\nnext a\nclear\nnext a\n": "line 6: next a: the iterator was open across the clear",
 		"hash 1 0x0000000000000001\n":                       "line 1: hash lines are not accepted",
+		"keys double\nput nan 1\n":                          "line 2: put nan: a NaN key's hash cannot be pinned",
+		"keys string\nput k 1\n":                            "line 2: put: bad key \"k\"",
+		"keys string\nput \"k\" 1\n":                        "line 2: put: bad value \"1\"",
+		"keys double\nput 0x1p3 1\n":                        "line 2: put: bad key",
+		"put 1 1\nkeys string\n":                            "line 2: keys: header lines must come before",
+		"keys int\n":                                        "line 1: keys: want",
 	}
 	for in, want := range cases {
 		ops, err := parseScript(strings.NewReader(in), false)
@@ -199,6 +216,8 @@ func TestRejects(t *testing.T) {
 		"put 1 1\niter a\nnext a\nnext a\nclear\nnext a\n",
 		"iter a\nnext a\nput 1 1\nclear\nnext a\n",
 		"put 1 1\niter a\nnext a\ndel 1\nclear\nnext a\n",
+		"keys double\nget nan\ndel -nan\nput -0 1\nput 0 2\n",
+		"keys string\nput \"a\\x20\\\"\\\\\" \"1\"\nget \"\"\n",
 	}
 	for _, in := range ok {
 		ops, _ := parseScript(strings.NewReader(in), false)
