@@ -10,6 +10,7 @@ package main
 
 import (
 	"math"
+	"math/big"
 	"unsafe"
 
 	"strconv"
@@ -108,6 +109,11 @@ func formatDouble(f float64) string {
 		return "-inf"
 	}
 	fixed := strconv.FormatFloat(f, 'f', -1, 64)
+	if math.Abs(f) >= 1<<53 {
+		// an integer past the mantissa: to_chars prints its exact
+		// digits where Go pads the shortest digits with zeros
+		fixed = new(big.Float).SetFloat64(f).Text('f', 0)
+	}
 	sci := strconv.FormatFloat(f, 'e', -1, 64)
 	if len(sci) < len(fixed) {
 		return sci

@@ -318,6 +318,11 @@ func (r *recorder[K]) step(o op) error {
 			if o.kind == "put" {
 				return lerr(o.line, "put %s: a NaN key's hash cannot be pinned in a trace, so it cannot be recorded", lit)
 			}
+			if o.kind == "del" && r.h.Oldbuckets != nil {
+				// mapdelete evacuates the old bucket the key's hash
+				// names before looking: for a NaN a random one
+				return lerr(o.line, "del %s: while the map grows, a del of a NaN evacuates an old bucket its random hash picks, so it cannot be recorded", lit)
+			}
 		} else if !r.pinned[lit] {
 			r.pinned[lit] = true
 			r.seen = append(r.seen, k)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -200,6 +201,11 @@ func TestRejects(t *testing.T) {
 		"put 1 1\nkeys string\n":                            "line 2: keys: header lines must come before",
 		"keys int\n":                                        "line 1: keys: want",
 	}
+	var grow strings.Builder // 27 puts: growing from B=2 to B=3 after the last
+	for i := 1; i <= 27; i++ {
+		fmt.Fprintf(&grow, "put %d 1\n", i)
+	}
+	cases["keys double\n"+grow.String()+"del nan\n"] = "line 29: del nan: while the map grows"
 	for in, want := range cases {
 		ops, err := parseScript(strings.NewReader(in), false)
 		if err == nil {
