@@ -17,11 +17,12 @@ import (
 const sharedTraces = "../../tests/traces/go1.19"
 
 var (
-	hashLine = regexp.MustCompile(`^hash (\d+) 0x[0-9a-fA-F]{16}$`)
+	hashLine = regexp.MustCompile(`^hash (\S+) 0x[0-9a-fA-F]{16}$`)
 	iterLine = regexp.MustCompile(`^iter (\S+) \d+ \d+$`)
 	dumpHead = regexp.MustCompile(`^dump B=(\d+) count=(\d+) noverflow=\d+ nevacuate=\d+ growing=[01] samesize=[01]$`)
-	bucket   = `[0-9a-f]{2}( [0-9a-f]{2}){7} \|( (\d+|\.)){8}`
-	dumpRow  = regexp.MustCompile(`^(new|old) \d+: ` + bucket + `( -> ` + bucket + `)*$`)
+	// a key: u64 or double literal, string literal, or `.`
+	bucket  = `[0-9a-f]{2}( [0-9a-f]{2}){7} \|( ([-0-9a-z.+]+|"(\\.|[^"\\ ])*"|\.)){8}`
+	dumpRow = regexp.MustCompile(`^(new|old) \d+: ` + bucket + `( -> ` + bucket + `)*$`)
 )
 
 // mask replaces what depends on the runtime's random seeds.
