@@ -1,4 +1,7 @@
-// Fuzz target "go_layout": the real Go 1.19 map in the fuzz loop.
+// Fuzz targets "go_layout", "go_layout_string", "go_layout_double": the
+// real Go 1.19 map (map[uint64]uint64, map[string]uint64,
+// map[float64]uint64) in the fuzz loop. Each target's source
+// (fuzz_<name>.cc here) only names itself; all they do is here.
 //
 // The other targets hold BucketMap to a model (std::unordered_map and the
 // iteration contract), which cannot see where a key sits: a key put in the
@@ -7,11 +10,11 @@
 // judge is Go itself, in this process (tools/go-recorder built as a C
 // archive, fuzz/go/CMakeLists.txt):
 //
-//   1. the input decodes with u64 keys (fuzz/decode.h; the options are
-//      fuzz/targets.h's, at most 512 ops);
-//   2. the program becomes an op script the recorder accepts (go_script
+//   1. the input decodes with the target's key type (fuzz/decode.h; the
+//      options are fuzz/targets.h's, at most 512 ops);
+//   2. the program becomes an op script the recorder accepts (GoScript
 //      below), with a `dump` after every op;
-//   3. Go runs it on a map[uint64]uint64, its random source seeded from the
+//   3. Go runs it on a map[K]uint64, its random source seeded from the
 //      program's seed: out come the trace (Go's hashes pinned, re-pinned
 //      after each reseed, the iterators' starts filled in) and the output
 //      Go printed;
@@ -28,6 +31,10 @@
 //   bucketmap-replay ARTIFACT.trace | diff - ARTIFACT.expected
 //
 // shows it again, and aborts.
+#pragma once
+
+#include <bit>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -46,27 +53,31 @@
 #include "trace.h"
 
 namespace tophash::fuzz::go_layout {
-namespace {
 
 using trace::Op;
 using trace::OpKind;
 using trace::Program;
 
 // Where libFuzzer writes its crash file (set from the command line).
-std::string g_artifact_prefix;
-std::string g_exact_artifact;
+inline std::string g_artifact_prefix;
+inline std::string g_exact_artifact;
 
 // The program as an op script for the recorder. Go has no reserve,
 // shrink_to_fit or close: they are dropped. `iter` loses its start and
 // offset (Go draws them). `drain` becomes one `next` per key named so far,
 // plus one. An iterator stepped before a `clear` is declared again before
 // its next step (the recorder refuses to step one that was open across
-// the clear of a non-empty map: golang/go#59411).
+// the clear of a non-empty map: golang/go#59411). Keys are written as the
+// trace language writes them; a value as its number (quoted in a string
+// program: Go's map holds uint64). A put of a NaN and a del of one are
+// dropped: Go hashes a NaN at random, which no trace can pin (a get of one
+// finds nothing, and stays).
 class GoScript {
  public:
   explicit GoScript(const Program& p) : p_(p), stepped_(p.iter_names.size()), cleared_(p.iter_names.size()) {}
 
   std::string write() {
+    if (p_.config.keys != trace::KeyType::kU64) out_ += std::string("keys ") + trace::key_type_name(p_.config.keys) + "\n";
     for (const Op& op : p_.ops) {
       if (line(op)) out_ += "dump\n";
     }
@@ -77,8 +88,8 @@ class GoScript {
   bool line(const Op& op) {
     switch (op.kind) {
       case OpKind::kHint: out_ += "hint " + std::to_string(op.a) + "\n"; return true;
-      case OpKind::kPut: key_line("put ", op.a, " " + std::to_string(op.b)); return true;
-      case OpKind::kDel: key_line("del ", op.a, ""); return true;
+      case OpKind::kPut: return key_line("put ", op.a, " " + value(op.b));
+      case OpKind::kDel: return key_line("del ", op.a, "");
       case OpKind::kGet: key_line("get ", op.a, ""); return true;
       case OpKind::kLen: out_ += "len\n"; return true;
       case OpKind::kClear:
@@ -100,9 +111,19 @@ class GoScript {
     return false;
   }
 
-  void key_line(const char* what, std::uint64_t key, const std::string& rest) {
+  // Writes a put, del or get line; false (nothing written) for a put or
+  // del of a NaN.
+  bool key_line(const char* what, std::uint64_t key, const std::string& rest) {
+    const bool nan = p_.config.keys == trace::KeyType::kDouble && std::isnan(std::bit_cast<double>(key));
+    if (nan && what[0] != 'g') return false;
     keys_.insert(key);
-    out_ += what + std::to_string(key) + rest + "\n";
+    out_ += what + trace::key_literal(p_, key) + rest + "\n";
+    return true;
+  }
+
+  std::string value(std::uint64_t v) const {
+    const std::string n = std::to_string(v);
+    return p_.config.keys == trace::KeyType::kString ? trace::quote_string(n) : n;
   }
 
   void next(std::uint32_t it, std::size_t times) {
@@ -124,7 +145,7 @@ struct Recording {
   std::string trace, expected;
 };
 
-Recording record_on_go(const std::string& script, std::uint64_t seed) {
+inline Recording record_on_go(const std::string& script, std::uint64_t seed) {
   char* trace = nullptr;
   char* expected = nullptr;
   const int rc = TophashGoRecord(const_cast<char*>(script.data()), static_cast<int>(script.size()),
@@ -147,7 +168,7 @@ struct Input {
 };
 
 // Writes what Go recorded next to the crash file and says how to replay it.
-void write_artifacts(const Recording& go, const Input& in) {
+inline void write_artifacts(const Recording& go, const Input& in) {
   const std::string base =
       !g_exact_artifact.empty() ? g_exact_artifact : g_artifact_prefix + "crash-" + sha1_hex(in.data, in.size);
   std::ofstream(base + ".trace") << go.trace;
@@ -157,7 +178,7 @@ void write_artifacts(const Recording& go, const Input& in) {
 }
 
 // The dump in s that holds position pos, or else the first one after it.
-std::string dump_at(const std::string& s, std::size_t pos) {
+inline std::string dump_at(const std::string& s, std::size_t pos) {
   std::size_t start = s.rfind("dump ", pos);
   if (start != std::string::npos) {
     const std::size_t end = s.find("\nend\n", start);
@@ -169,7 +190,7 @@ std::string dump_at(const std::string& s, std::size_t pos) {
   return s.substr(start, end == std::string::npos ? std::string::npos : end + 5 - start);
 }
 
-std::string line_at(const std::string& s, std::size_t pos) {
+inline std::string line_at(const std::string& s, std::size_t pos) {
   if (pos >= s.size()) return "(nothing more)";
   const std::size_t start = pos == 0 ? 0 : s.rfind('\n', pos - 1) + 1;  // npos + 1 is 0
   return s.substr(start, s.find('\n', pos) - start);
@@ -177,7 +198,7 @@ std::string line_at(const std::string& s, std::size_t pos) {
 
 // First position from `from` on where ours and Go's output differ (ours
 // may be shorter: Go's output runs ahead of the op stepped); npos if none.
-std::size_t first_difference(const std::string& ours, const std::string& go, std::size_t from) {
+inline std::size_t first_difference(const std::string& ours, const std::string& go, std::size_t from) {
   for (std::size_t d = from; d < ours.size(); ++d) {
     if (d >= go.size() || ours[d] != go[d]) return d;
   }
@@ -190,7 +211,7 @@ struct Difference {
   std::string our_layout;
 };
 
-[[noreturn]] void report_difference(const Program& q, const Difference& d, const std::string& ours,
+[[noreturn]] inline void report_difference(const Program& q, const Difference& d, const std::string& ours,
                                     const Recording& go, const Input& in) {
   std::fprintf(stderr,
                "\n==== tophash: BucketMap differs from Go 1.19 in fuzz target go_layout ====\n"
@@ -204,7 +225,7 @@ struct Difference {
   std::abort();
 }
 
-[[noreturn]] void report_verdict(const Program& q, const reference::Verdict& v, const Recording& go,
+[[noreturn]] inline void report_verdict(const Program& q, const reference::Verdict& v, const Recording& go,
                                  const Input& in) {
   std::fprintf(stderr, "\n==== tophash: check failed on Go's trace in fuzz target go_layout ====\n%s",
                reference::describe(q, v).c_str());
@@ -214,7 +235,7 @@ struct Difference {
 }
 
 // Runs Go's trace on BucketMap one op at a time, its output held to Go's.
-void run_bucketmap(const Recording& go, const Input& in) {
+inline void run_bucketmap(const Recording& go, const Input& in) {
   const trace::ParseResult parsed = trace::parse_trace(go.trace);
   if (parsed.error) {
     std::fprintf(stderr, "go_layout: Go's trace does not parse: line %u: %s\n", parsed.error->line,
@@ -242,25 +263,22 @@ void run_bucketmap(const Recording& go, const Input& in) {
   }
 }
 
-}  // namespace
-}  // namespace tophash::fuzz::go_layout
-
-extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
-  using namespace tophash::fuzz::go_layout;
+// LLVMFuzzerInitialize of every go_layout target: where crash files go.
+inline void initialize(int* argc, char*** argv) {
   for (int i = 1; i < *argc; ++i) {
     const std::string_view a = (*argv)[i];
     if (a.rfind("-artifact_prefix=", 0) == 0) g_artifact_prefix = a.substr(17);
     if (a.rfind("-exact_artifact_path=", 0) == 0) g_exact_artifact = a.substr(21);
   }
-  return 0;
 }
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  using namespace tophash::fuzz::go_layout;
-  static tophash::trace::Program p;  // reused: its vectors keep their capacity
-  static const tophash::fuzz::DecodeOptions opt = *tophash::fuzz::options_for("go_layout");
-  tophash::fuzz::decode(data, size, opt, p);
+// LLVMFuzzerTestOneInput of target `target` (its options in targets.h).
+inline void test_one(const char* target, const std::uint8_t* data, std::size_t size) {
+  static trace::Program p;  // reused: its vectors keep their capacity
+  static const DecodeOptions opt = *options_for(target);
+  decode(data, size, opt, p);
   const Recording go = record_on_go(GoScript(p).write(), p.config.seed);
   run_bucketmap(go, Input{data, size});
-  return 0;
 }
+
+}  // namespace tophash::fuzz::go_layout
