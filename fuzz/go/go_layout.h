@@ -282,3 +282,15 @@ inline void test_one(const char* target, const std::uint8_t* data, std::size_t s
 }
 
 }  // namespace tophash::fuzz::go_layout
+
+// The libFuzzer entry points of go_layout target NAME (its options in
+// targets.h): each target's source is this one line.
+#define TOPHASH_GO_LAYOUT_TARGET(NAME)                                                 \
+  extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {                      \
+    tophash::fuzz::go_layout::initialize(argc, argv);                                  \
+    return 0;                                                                          \
+  }                                                                                    \
+  extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) { \
+    tophash::fuzz::go_layout::test_one(NAME, data, size);                              \
+    return 0;                                                                          \
+  }

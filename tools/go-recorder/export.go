@@ -25,7 +25,8 @@ import (
 var noSampling sync.Once
 
 // TophashGoRecord records the op script script[0:n] (the language of
-// record.go's parseScript) on a fresh map[uint64]uint64, with the
+// record.go's parseScript) on a fresh map of the script's key type
+// (map[uint64]uint64 without a `keys` line), with the
 // runtime's random source seeded with seed (package runtimerand), so the
 // same script and seed give the same recording.
 // It returns 0 and sets *trace and *expected to the trace and the output a
