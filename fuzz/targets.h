@@ -40,6 +40,10 @@ inline std::optional<DecodeOptions> options_for(std::string_view target) {
     // whole table on both sides, so programs are kept short.
     o.keys = KeyType::kU64;
     o.max_ops = 512;
+  } else if (target == "go_layout_string" || target == "go_layout_double") {
+    // As go_layout, on map[string]uint64 or map[float64]uint64.
+    o.keys = target == "go_layout_string" ? KeyType::kString : KeyType::kDouble;
+    o.max_ops = 512;
   } else {
     return std::nullopt;
   }

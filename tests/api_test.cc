@@ -185,7 +185,7 @@ TEST(GoTraces, EveryRecordedTraceReplaysByteForByte) {
     EXPECT_TRUE(out == expected) << entry.path().filename() << " differs from its .expected";
     ++n;
   }
-  EXPECT_EQ(n, 11) << "the shared Go 1.19 traces";
+  EXPECT_EQ(n, 17) << "the shared Go 1.19 traces";
 }
 
 }  // namespace

@@ -25,7 +25,8 @@ import (
 var noSampling sync.Once
 
 // TophashGoRecord records the op script script[0:n] (the language of
-// record.go's parseScript) on a fresh map[uint64]uint64, with the
+// record.go's parseScript) on a fresh map of the script's key type
+// (map[uint64]uint64 without a `keys` line), with the
 // runtime's random source seeded with seed (package runtimerand), so the
 // same script and seed give the same recording.
 // It returns 0 and sets *trace and *expected to the trace and the output a
@@ -48,7 +49,7 @@ func TophashGoRecord(script *C.char, n C.int, seed C.ulonglong, trace **C.char, 
 	return 0
 }
 
-func recordSeeded(script string, seed uint64) (*recorder, error) {
+func recordSeeded(script string, seed uint64) (*recording, error) {
 	ops, err := parseScript(strings.NewReader(script), false)
 	if err != nil {
 		return nil, err

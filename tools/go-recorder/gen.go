@@ -7,8 +7,10 @@ package main
 import (
 	"fmt"
 	"hash/fnv"
+	"math"
 	"math/rand"
 	"sort"
+	"strconv"
 	"strings"
 
 	"tophash/gomap"
@@ -22,6 +24,7 @@ type genIter struct {
 
 type gen struct {
 	r     *rand.Rand
+	keys  string // key type: u64, string or double (keyLiteral)
 	b     strings.Builder
 	nops  int
 	live  gomap.KeySet[uint64] // live keys, for random picks
@@ -40,12 +43,13 @@ type gen struct {
 	burstMaxB uint8
 }
 
-func newGen(shape string, seed int64) *gen {
+func newGen(shape string, seed int64, keys string) *gen {
 	h := fnv.New64a()
 	h.Write([]byte(shape))
 	s := int64(h.Sum64()) ^ (seed * 0x5851F42D4C957F2D)
 	return &gen{
 		r:         rand.New(rand.NewSource(s)),
+		keys:      keys,
 		iters:     map[string]*genIter{},
 		burstMaxB: 7,
 	}
@@ -131,22 +135,72 @@ func (g *gen) freshKey() uint64 {
 
 func (g *gen) liveKey() uint64 { return g.live.At(g.r.Intn(g.live.Len())) }
 
+// keyLiteral writes the generator's key number k as a key of the script's
+// type, one literal per number except that a double 0 is sometimes
+// written -0 (the same key in Go). Strings: short, long (past 32 bytes)
+// and with escapes; doubles: quarters of both signs, and bit patterns for
+// the large numbers (NaN and infinite patterns fall back to the number).
+func (g *gen) keyLiteral(k uint64) string {
+	switch g.keys {
+	case "string":
+		switch {
+		case k == 0:
+			return quote("")
+		case k%7 == 3:
+			return quote(fmt.Sprintf("a-longer-key-that-passes-32-bytes-%d", k))
+		case k%11 == 5:
+			return quote(fmt.Sprintf("sp ace\"%d\\", k))
+		}
+		return quote(fmt.Sprintf("k%d", k))
+	case "double":
+		if k == 0 && g.chance(0.3) {
+			return "-0"
+		}
+		if k >= 1<<40 {
+			if f := math.Float64frombits(k); !math.IsNaN(f) && !math.IsInf(f, 0) {
+				return formatDouble(f)
+			}
+			return formatDouble(float64(k))
+		}
+		if k%3 == 1 {
+			return formatDouble(-float64(k) / 4)
+		}
+		return formatDouble(float64(k) / 4)
+	}
+	return strconv.FormatUint(k, 10)
+}
+
+// nanAccess: in a double script, sometimes a get of a NaN (which finds
+// nothing; a put of one, or a del of one while the map grows, cannot be
+// recorded: the NaN's random hash decides where it goes or what is
+// evacuated).
+func (g *gen) nanAccess() bool {
+	if g.keys != "double" || !g.chance(0.03) {
+		return false
+	}
+	g.line("get %s", [2]string{"nan", "-nan"}[g.r.Intn(2)])
+	return true
+}
+
 func (g *gen) put(k uint64) {
-	g.line("put %d %d", k, g.value())
+	g.line("put %s %s", g.keyLiteral(k), formatValue(g.keys, g.value()))
 	g.afterWrite(g.live.Add(k))
 }
 
 func (g *gen) del(k uint64) {
-	g.line("del %d", k)
+	g.line("del %s", g.keyLiteral(k))
 	g.live.Remove(k)
 	g.afterWrite(false)
 }
 
 func (g *gen) get() {
+	if g.nanAccess() {
+		return
+	}
 	if g.live.Len() > 0 && g.chance(0.6) {
-		g.line("get %d", g.liveKey())
+		g.line("get %s", g.keyLiteral(g.liveKey()))
 	} else {
-		g.line("get %d", g.key())
+		g.line("get %s", g.keyLiteral(g.key()))
 	}
 }
 
@@ -226,13 +280,19 @@ func shapeNames() []string {
 	return s
 }
 
-func generate(shape string, seed int64) (string, error) {
+func generate(shape string, seed int64, keys string) (string, error) {
 	f, ok := shapes[shape]
 	if !ok {
 		return "", fmt.Errorf("unknown shape %q (shapes: %s)", shape, strings.Join(shapeOrder, " "))
 	}
-	g := newGen(shape, seed)
+	if keys != "u64" && keys != "string" && keys != "double" {
+		return "", fmt.Errorf("unknown key type %q (u64, string or double)", keys)
+	}
+	g := newGen(shape, seed, keys)
 	fmt.Fprintf(&g.b, "# go-recorder gen shape=%s seed=%d\n", shape, seed)
+	if keys != "u64" {
+		fmt.Fprintf(&g.b, "keys %s\n", keys)
+	}
 	f(g)
 	return g.b.String(), nil
 }

@@ -1,5 +1,5 @@
 // Command go-recorder runs map op scripts against a real Go 1.19
-// map[uint64]uint64 and records what the runtime did as a trace plus the
+// map[uint64]uint64, map[string]uint64 or map[float64]uint64 and records what the runtime did as a trace plus the
 // output a replayer must print for it (see the project's
 // trace language, trace/trace-format.md). It also generates random op scripts.
 package main
@@ -23,18 +23,20 @@ const usage = `usage:
       Run the op script SCRIPT (default or "-": stdin) on a real Go map and
       write OUT.trace and OUT.expected. "record" may be left out:
       go-recorder -o OUT SCRIPT.
-      Script lines: hint N (first only), put K V, del K, get K, len, clear,
+      Script lines: keys u64|string|double (before the first op; default
+      u64), hint N (first only), put K V, del K, get K, len, clear,
       iter ID, next ID, dump; blank lines and # comments are ignored.
+      Keys and values are literals of the trace language for that key type.
       -trace-input   accept a full trace: hash lines are dropped and the
                      start/offset of iter lines ignored (the runtime chooses)
       -verify-every  check the map against the pins after every operation
                      (always done at each dump)
       -q             no summary on stderr
-  go-recorder gen -shape NAME -seed N [-o FILE]
-      Write a random op script for (shape, seed) to FILE (default stdout).
+  go-recorder gen -shape NAME -seed N [-keys u64|string|double] [-o FILE]
+      Write a random op script for (shape, seed, keys) to FILE (default stdout).
   go-recorder gen -list
       List the shapes.
-  go-recorder suite -dir DIR [-seed S] [-count N] [-shapes a,b,...] [-j J] [-v]
+  go-recorder suite -dir DIR [-seed S] [-count N] [-shapes a,b,...] [-keys K] [-j J] [-v]
       Generate and record N (default 50) scripts in J goroutines: script i
       has shape i mod #shapes and seed S+i (default 1), and is written as
       DIR/SHAPE_SEED.{script,trace,expected}. Prints one line per trace in
@@ -100,7 +102,7 @@ func parseFlags(fs *flag.FlagSet, args []string) {
 }
 
 // recordScript records one script and writes out.trace and out.expected.
-func recordScript(in io.Reader, out string, traceInput, verifyEvery bool) (*recorder, error) {
+func recordScript(in io.Reader, out string, traceInput, verifyEvery bool) (*recording, error) {
 	ops, err := parseScript(in, traceInput)
 	if err != nil {
 		return nil, err
@@ -154,6 +156,7 @@ func cmdGen(args []string) {
 	seed := fs.Int64("seed", 0, "")
 	out := fs.String("o", "", "")
 	list := fs.Bool("list", false, "")
+	keys := fs.String("keys", "u64", "")
 	parseFlags(fs, args)
 	if *list {
 		fmt.Println(strings.Join(shapeOrder, "\n"))
@@ -162,7 +165,7 @@ func cmdGen(args []string) {
 	if fs.NArg() != 0 {
 		die(2, "gen takes no arguments\n%s", usage)
 	}
-	s, err := generate(*shape, *seed)
+	s, err := generate(*shape, *seed, *keys)
 	if err != nil {
 		die(2, "%v", err)
 	}
@@ -177,14 +180,14 @@ func cmdGen(args []string) {
 
 // suiteEntry generates, writes and records one script of a suite; its
 // result line is "ok NAME[: summary]" or "error NAME: why".
-func suiteEntry(dir, shape string, seed int64, verbose bool) string {
+func suiteEntry(dir, shape, keys string, seed int64, verbose bool) string {
 	name := fmt.Sprintf("%s_%d", shape, seed)
 	base := filepath.Join(dir, name)
-	script, err := generate(shape, seed)
+	script, err := generate(shape, seed, keys)
 	if err == nil {
 		err = os.WriteFile(base+".script", []byte(script), 0o644)
 	}
-	var rec *recorder
+	var rec *recording
 	if err == nil {
 		rec, err = recordScript(strings.NewReader(script), base, false, false)
 	}
@@ -204,6 +207,7 @@ func cmdSuite(args []string) {
 	shapeList := fs.String("shapes", strings.Join(shapeOrder, ","), "")
 	jobs := fs.Int("j", runtime.GOMAXPROCS(0), "")
 	verbose := fs.Bool("v", false, "")
+	keys := fs.String("keys", "u64", "")
 	parseFlags(fs, args)
 	if *dir == "" || fs.NArg() != 0 || *count < 0 || *jobs < 1 {
 		die(2, "suite needs -dir DIR\n%s", usage)
@@ -229,7 +233,7 @@ func cmdSuite(args []string) {
 			defer wg.Done()
 			for i := range work {
 				shape, sd := sh[i%len(sh)], *seed+int64(i)
-				results[i] <- suiteEntry(*dir, shape, sd, *verbose)
+				results[i] <- suiteEntry(*dir, shape, *keys, sd, *verbose)
 			}
 		}()
 	}

@@ -1,6 +1,7 @@
 package main
 
-// The recorder: runs an op script against a real map[uint64]uint64 and
+// The recorder: runs an op script against a real map[K]uint64 (K uint64,
+// float64 or string, as the script's `keys` line says) and
 // writes what the runtime did as a trace (with the runtime's hashes pinned
 // and the iterators' start bucket and offset filled in) and the output a
 // replayer must print for it.
@@ -10,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"reflect"
-	"strconv"
 	"strings"
 	"unsafe"
 
@@ -40,24 +40,64 @@ func ierr(f string, a ...any) error           { return &internalError{fmt.Sprint
 type op struct {
 	line int
 	kind string
-	key  uint64
+	key  string // the key literal as written
 	val  uint64
 	n    int
 	id   string
 }
 
-func parseU64(tok string) (uint64, bool) {
-	if tok == "" || tok[0] < '0' || tok[0] > '9' {
-		return 0, false
-	}
-	v, err := strconv.ParseUint(tok, 10, 64)
-	return v, err == nil
+// script is a parsed op script: its key type (the word of its `keys`
+// line, "u64" without one) and its operations.
+type script struct {
+	keys string
+	ops  []op
 }
 
 // parseScript reads an op script. With traceInput it also accepts a full
 // trace: hash lines are dropped and iter start/offset are ignored.
-func parseScript(r io.Reader, traceInput bool) ([]op, error) {
-	var ops []op
+func parseScript(r io.Reader, traceInput bool) (*script, error) {
+	sc := &script{keys: "u64"}
+	err := scanLines(r, func(t []string, lineNo int) error {
+		if t[0] == "keys" || t[0] == "hashing" {
+			return sc.header(t, lineNo)
+		}
+		o, skip, err := parseLine(t, lineNo, traceInput)
+		if err == nil && !skip {
+			err = parseArgs(&o, t, len(sc.ops) == 0, sc.keys)
+		}
+		if err == nil && !skip {
+			sc.ops = append(sc.ops, o)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return sc, nil
+}
+
+// header reads a `keys` line (u64, string or double) or, in a recorded
+// trace, `hashing pinned`; before the first operation only.
+func (sc *script) header(t []string, lineNo int) error {
+	if len(sc.ops) > 0 {
+		return lerr(lineNo, "%s: header lines must come before the first operation", t[0])
+	}
+	if t[0] == "hashing" {
+		if len(t) != 2 || t[1] != "pinned" {
+			return lerr(lineNo, "hashing: only 'hashing pinned' can be recorded")
+		}
+		return nil
+	}
+	if len(t) != 2 || (t[1] != "u64" && t[1] != "string" && t[1] != "double") {
+		return lerr(lineNo, "keys: want 'keys u64', 'keys string' or 'keys double'")
+	}
+	sc.keys = t[1]
+	return nil
+}
+
+// scanLines calls f with the tokens and number of every line that is not
+// blank or a comment.
+func scanLines(r io.Reader, f func(t []string, lineNo int) error) error {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 1<<16), 1<<20)
 	lineNo := 0
@@ -67,21 +107,14 @@ func parseScript(r io.Reader, traceInput bool) ([]op, error) {
 		if s == "" || s[0] == '#' {
 			continue
 		}
-		o, skip, err := parseLine(strings.Fields(s), lineNo, traceInput)
-		if err == nil && !skip {
-			err = parseArgs(&o, strings.Fields(s), len(ops) == 0)
-		}
-		if err != nil {
-			return nil, err
-		}
-		if !skip {
-			ops = append(ops, o)
+		if err := f(strings.Fields(s), lineNo); err != nil {
+			return err
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("reading script: %v", err)
+		return fmt.Errorf("reading script: %v", err)
 	}
-	return ops, nil
+	return nil
 }
 
 // parseLine checks one line's operation and its number of tokens; skip is
@@ -114,7 +147,7 @@ func parseLine(t []string, lineNo int, traceInput bool) (o op, skip bool, err er
 }
 
 // parseArgs reads an op's arguments (their number is already checked).
-func parseArgs(o *op, t []string, first bool) error {
+func parseArgs(o *op, t []string, first bool, keys string) error {
 	lineNo := o.line
 	switch t[0] {
 	case "hint":
@@ -127,13 +160,12 @@ func parseArgs(o *op, t []string, first bool) error {
 		}
 		o.n = int(v)
 	case "put", "del", "get":
-		k, ok := parseU64(t[1])
-		if !ok {
-			return lerr(lineNo, "%s: bad key %q", t[0], t[1])
+		if !validKey(keys, t[1]) {
+			return lerr(lineNo, "%s: bad key %q (keys %s)", t[0], t[1], keys)
 		}
-		o.key = k
+		o.key = t[1]
 		if t[0] == "put" {
-			v, ok := parseU64(t[2])
+			v, ok := parseValue(keys, t[2])
 			if !ok {
 				return lerr(lineNo, "put: bad value %q", t[2])
 			}
@@ -164,27 +196,34 @@ type iterState struct {
 	poisonedBy int
 }
 
-type recorder struct {
-	m      map[uint64]uint64
+// recording is what a recording gives the caller: the trace lines, the
+// output and a few counts.
+type recording struct {
+	trace    []string
+	exp      strings.Builder
+	maxB     uint8
+	reseeds  int
+	midGrowD int // dumps taken while growing
+	growths  int // growths started (bigger or same size)
+	sameSize int // same-size growths started
+}
+
+type recorder[K comparable] struct {
+	*recording
+	kk     keyKind[K]
+	keys   string // the key type's word in the `keys` line
+	m      map[K]uint64
 	h      *gomap.Hmap
 	mt     *gomap.Maptype
-	seed   uint32 // hash0 the current pins were taken under
-	pinned map[uint64]bool
-	seen   []uint64 // every key ever named, in first-seen order
-	trace  []string
-	exp    strings.Builder
+	seed   uint32          // hash0 the current pins were taken under
+	pinned map[string]bool // by key literal (0 and -0 are two literals)
+	seen   []K             // every key ever named, in first-seen order
 	iters  map[string]*iterState
 	// every iterator ever declared, replaced ones included
 	declared []*iterState
 	// verifyEvery checks the map's invariants against the pins after every
 	// operation (always done at each dump).
 	verifyEvery bool
-	// stats for the caller
-	maxB     uint8
-	reseeds  int
-	midGrowD int // dumps taken while growing
-	growths  int // growths started (bigger or same size)
-	sameSize int // same-size growths started
 }
 
 // hintB is the B makemap chooses for a hint (used only to refuse hints
@@ -197,7 +236,22 @@ func hintB(n int) uint8 {
 	return B
 }
 
-func record(ops []op, verifyEvery bool) (*recorder, error) {
+// record records a script on a map of its key type.
+func record(sc *script, verifyEvery bool) (*recording, error) {
+	switch sc.keys {
+	case "string":
+		return recordKeys(stringKeys, sc, verifyEvery)
+	case "double":
+		return recordKeys(doubleKeys, sc, verifyEvery)
+	}
+	return recordKeys(u64Keys, sc, verifyEvery)
+}
+
+func recordKeys[K comparable](kk keyKind[K], sc *script, verifyEvery bool) (*recording, error) {
+	if err := gomap.CheckBucketOf[K](); err != nil {
+		return nil, &internalError{err.Error()}
+	}
+	ops := sc.ops
 	hint := 0
 	if len(ops) > 0 && ops[0].kind == "hint" {
 		hint = ops[0].n
@@ -206,15 +260,21 @@ func record(ops []op, verifyEvery bool) (*recorder, error) {
 		}
 		ops = ops[1:]
 	}
-	r := &recorder{
-		m:           make(map[uint64]uint64, hint),
-		mt:          gomap.MapTypeOf[uint64](),
-		pinned:      map[uint64]bool{},
+	r := &recorder[K]{
+		recording:   &recording{},
+		kk:          kk,
+		keys:        sc.keys,
+		m:           make(map[K]uint64, hint),
+		mt:          gomap.MapTypeOf[K](),
+		pinned:      map[string]bool{},
 		iters:       map[string]*iterState{},
 		verifyEvery: verifyEvery,
 	}
 	r.h = gomap.Header(r.m)
 	r.seed = r.h.Hash0
+	if sc.keys != "u64" {
+		r.emit("keys " + sc.keys)
+	}
 	r.emit(fmt.Sprintf("hint %d", hint))
 	if r.h.B >= maxB {
 		return nil, lerr(1, "hint %d made B=%d", hint, r.h.B)
@@ -230,28 +290,43 @@ func record(ops []op, verifyEvery bool) (*recorder, error) {
 			r.trace[st.declIdx] = fmt.Sprintf("iter %s 0 0", st.id)
 		}
 	}
-	return r, nil
+	return r.recording, nil
 }
 
 // allIters returns every iterator ever declared (replaced ones included),
 // so that never-stepped declarations get their `0 0`.
-func (r *recorder) allIters() []*iterState { return r.declared }
+func (r *recorder[K]) allIters() []*iterState { return r.declared }
 
-func (r *recorder) emit(s string) int {
+func (r *recording) emit(s string) int {
 	r.trace = append(r.trace, s)
 	return len(r.trace) - 1
 }
 
-func (r *recorder) pin(k uint64) {
-	r.emit(fmt.Sprintf("hash %d 0x%016x", k, gomap.HashOf(r.mt, k, r.h.Hash0)))
+func (r *recorder[K]) pin(k K) {
+	r.emit(fmt.Sprintf("hash %s 0x%016x", r.kk.format(k), gomap.HashOf(r.mt, k, r.h.Hash0)))
 }
 
-func (r *recorder) step(o op) error {
+func (r *recorder[K]) step(o op) error {
 	if o.kind == "put" || o.kind == "del" || o.kind == "get" {
-		if !r.pinned[o.key] {
-			r.pinned[o.key] = true
-			r.seen = append(r.seen, o.key)
-			r.pin(o.key)
+		k, _ := r.kk.parse(o.key)
+		lit := r.kk.format(k)
+		if k != k {
+			// A NaN: Go hashes it at random at each use, the trace
+			// language draws a NaN's hash from the replayer's own random
+			// source, so a put of one cannot be recorded; get and del of
+			// one find nothing and need no pin.
+			if o.kind == "put" {
+				return lerr(o.line, "put %s: a NaN key's hash cannot be pinned in a trace, so it cannot be recorded", lit)
+			}
+			if o.kind == "del" && r.h.Oldbuckets != nil {
+				// mapdelete evacuates the old bucket the key's hash
+				// names before looking: for a NaN a random one
+				return lerr(o.line, "del %s: while the map grows, a del of a NaN evacuates an old bucket its random hash picks, so it cannot be recorded", lit)
+			}
+		} else if !r.pinned[lit] {
+			r.pinned[lit] = true
+			r.seen = append(r.seen, k)
+			r.pin(k)
 		}
 	}
 	wasGrowing := r.h.Oldbuckets != nil
@@ -262,23 +337,12 @@ func (r *recorder) step(o op) error {
 }
 
 // apply runs one op on the map and writes its trace and expected lines.
-func (r *recorder) apply(o op) error {
+func (r *recorder[K]) apply(o op) error {
 	switch o.kind {
 	case "hint":
 		return lerr(o.line, "hint is only allowed as the first operation")
-	case "put":
-		r.emit(fmt.Sprintf("put %d %d", o.key, o.val))
-		r.m[o.key] = o.val
-	case "del":
-		r.emit(fmt.Sprintf("del %d", o.key))
-		delete(r.m, o.key)
-	case "get":
-		r.emit(fmt.Sprintf("get %d", o.key))
-		if v, ok := r.m[o.key]; ok {
-			fmt.Fprintf(&r.exp, "get %d %d\n", o.key, v)
-		} else {
-			fmt.Fprintf(&r.exp, "get %d missing\n", o.key)
-		}
+	case "put", "del", "get":
+		r.access(o)
 	case "len":
 		r.emit("len")
 		fmt.Fprintf(&r.exp, "len %d\n", len(r.m))
@@ -303,9 +367,30 @@ func (r *recorder) apply(o op) error {
 	return nil
 }
 
+// access runs a put, del or get.
+func (r *recorder[K]) access(o op) {
+	k, _ := r.kk.parse(o.key)
+	lit := r.kk.format(k)
+	switch o.kind {
+	case "put":
+		r.emit(fmt.Sprintf("put %s %s", lit, formatValue(r.keys, o.val)))
+		r.m[k] = o.val
+	case "del":
+		r.emit("del " + lit)
+		delete(r.m, k)
+	case "get":
+		r.emit("get " + lit)
+		if v, ok := r.m[k]; ok {
+			fmt.Fprintf(&r.exp, "get %s %s\n", lit, formatValue(r.keys, v))
+		} else {
+			fmt.Fprintf(&r.exp, "get %s missing\n", lit)
+		}
+	}
+}
+
 // clear clears the map with the loop Go compiles to runtime.mapclear, and
 // checks that it acted as mapclear does.
-func (r *recorder) clear(o op) error {
+func (r *recorder[K]) clear(o op) error {
 	h := r.h
 	r.emit("clear")
 	if len(r.m) != 0 {
@@ -316,7 +401,7 @@ func (r *recorder) clear(o op) error {
 		}
 	}
 	before := *h
-	clearMap(r.m)
+	r.kk.clear(r.m)
 	if before.Count != 0 {
 		if h.Count != 0 || h.Oldbuckets != nil || h.Nevacuate != 0 || h.Noverflow != 0 ||
 			h.B != before.B || h.Buckets != before.Buckets || h.Flags&gomap.FlagSameSizeGrow != 0 {
@@ -330,7 +415,7 @@ func (r *recorder) clear(o op) error {
 
 // next steps an iterator; its first step also fills in the iter line with
 // the start bucket and offset mapiterinit drew.
-func (r *recorder) next(o op) error {
+func (r *recorder[K]) next(o op) error {
 	st := r.iters[o.id]
 	if st == nil {
 		return lerr(o.line, "next of undeclared iterator %q", o.id)
@@ -358,16 +443,16 @@ func (r *recorder) next(o op) error {
 		fmt.Fprintf(&r.exp, "next %s end\n", o.id)
 		return nil
 	}
-	k, v := st.it.Key().Uint(), st.it.Value().Uint()
-	if *(*uint64)(iv.Hiter.Key) != k {
+	k, v := st.it.Key().Interface().(K), st.it.Value().Uint()
+	if *(*K)(iv.Hiter.Key) != k {
 		return ierr("line %d: hiter.key does not point at the key reflect returned", o.line)
 	}
-	fmt.Fprintf(&r.exp, "next %s %d %d\n", o.id, k, v)
+	fmt.Fprintf(&r.exp, "next %s %s %s\n", o.id, r.kk.format(k), formatValue(r.keys, v))
 	return nil
 }
 
 // iterInit checks the hiter mapiterinit left and writes the iter line.
-func (r *recorder) iterInit(o op, st *iterState, hi *gomap.Hiter, nonEmpty, ok bool) error {
+func (r *recorder[K]) iterInit(o op, st *iterState, hi *gomap.Hiter, nonEmpty, ok bool) error {
 	h := r.h
 	if hi.T != unsafe.Pointer(r.mt) {
 		return ierr("line %d: hiter.t is not the map type after the first Next", o.line)
@@ -386,7 +471,7 @@ func (r *recorder) iterInit(o op, st *iterState, hi *gomap.Hiter, nonEmpty, ok b
 
 // afterStep checks and counts what the op did to the map: growth, a
 // reseed (every key is pinned again), B.
-func (r *recorder) afterStep(o op, wasGrowing bool) error {
+func (r *recorder[K]) afterStep(o op, wasGrowing bool) error {
 	h := r.h
 	if h.Flags&gomap.FlagHashWriting != 0 {
 		return ierr("line %d: hashWriting left set", o.line)
@@ -419,15 +504,7 @@ func (r *recorder) afterStep(o op, wasGrowing bool) error {
 	return nil
 }
 
-//go:noinline
-func clearMap(m map[uint64]uint64) {
-	// The compiler turns exactly this loop into runtime.mapclear.
-	for k := range m {
-		delete(m, k)
-	}
-}
-
-func writeBucket(w *strings.Builder, b *gomap.Bmap) {
+func (r *recorder[K]) writeBucket(w *strings.Builder, b *gomap.BucketOf[K]) {
 	for s := 0; s < gomap.BucketCnt; s++ {
 		if s > 0 {
 			w.WriteByte(' ')
@@ -438,33 +515,31 @@ func writeBucket(w *strings.Builder, b *gomap.Bmap) {
 	for s := 0; s < gomap.BucketCnt; s++ {
 		if b.Tophash[s] >= gomap.MinTopHash {
 			w.WriteByte(' ')
-			w.WriteString(strconv.FormatUint(b.Keys[s], 10))
+			w.WriteString(r.kk.format(b.Keys[s]))
 		} else {
 			w.WriteString(" .")
 		}
 	}
 }
 
-var emptyBucket gomap.Bmap
-
-func writeArray(w *strings.Builder, tag string, array unsafe.Pointer, n uintptr) {
+func (r *recorder[K]) writeArray(w *strings.Builder, tag string, array unsafe.Pointer, n uintptr) {
 	for i := uintptr(0); i < n; i++ {
 		fmt.Fprintf(w, "%s %d: ", tag, i)
 		if array == nil {
-			writeBucket(w, &emptyBucket)
+			r.writeBucket(w, &gomap.BucketOf[K]{})
 		} else {
-			for b, first := gomap.BucketAt(array, i), true; b != nil; b, first = (*gomap.Bmap)(b.Overflow), false {
+			for b, first := gomap.BucketOfAt[K](array, i), true; b != nil; b, first = (*gomap.BucketOf[K])(b.Overflow), false {
 				if !first {
 					w.WriteString(" -> ")
 				}
-				writeBucket(w, b)
+				r.writeBucket(w, b)
 			}
 		}
 		w.WriteByte('\n')
 	}
 }
 
-func (r *recorder) oldCount() uintptr {
+func (r *recorder[K]) oldCount() uintptr {
 	h := r.h
 	if h.Flags&gomap.FlagSameSizeGrow != 0 {
 		return uintptr(1) << h.B
@@ -473,7 +548,7 @@ func (r *recorder) oldCount() uintptr {
 }
 
 // dump writes the layout exactly as it stands in the runtime's memory.
-func (r *recorder) dump() {
+func (r *recorder[K]) dump() {
 	h := r.h
 	growing, same := 0, 0
 	if h.Oldbuckets != nil {
@@ -486,9 +561,9 @@ func (r *recorder) dump() {
 	w := &r.exp
 	fmt.Fprintf(w, "dump B=%d count=%d noverflow=%d nevacuate=%d growing=%d samesize=%d\n",
 		h.B, h.Count, h.Noverflow, h.Nevacuate, growing, same)
-	writeArray(w, "new", h.Buckets, uintptr(1)<<h.B)
+	r.writeArray(w, "new", h.Buckets, uintptr(1)<<h.B)
 	if h.Oldbuckets != nil {
-		writeArray(w, "old", h.Oldbuckets, r.oldCount())
+		r.writeArray(w, "old", h.Oldbuckets, r.oldCount())
 	}
 	w.WriteString("end\n")
 }
@@ -506,12 +581,12 @@ func topHash(hash uint64) uint8 {
 // the current seed (the value pinned in the trace) gives that slot's tophash
 // and that bucket; and the filled slots add up to count. It guards the
 // recorder's reading of the runtime (offsets, hasher, seed), not the output.
-func (r *recorder) verify(line int) error {
+func (r *recorder[K]) verify(line int) error {
 	h := r.h
 	filled := 0
 	check := func(tag string, array unsafe.Pointer, n uintptr) error {
 		for i := uintptr(0); i < n; i++ {
-			for b := gomap.BucketAt(array, i); b != nil; b = (*gomap.Bmap)(b.Overflow) {
+			for b := gomap.BucketOfAt[K](array, i); b != nil; b = (*gomap.BucketOf[K])(b.Overflow) {
 				for s := 0; s < gomap.BucketCnt; s++ {
 					top := b.Tophash[s]
 					if top < gomap.MinTopHash {
@@ -519,16 +594,16 @@ func (r *recorder) verify(line int) error {
 					}
 					filled++
 					k := b.Keys[s]
-					if !r.pinned[k] {
-						return ierr("line %d: %s bucket %d holds key %d that was never named", line, tag, i, k)
+					if !r.pinned[r.kk.format(k)] {
+						return ierr("line %d: %s bucket %d holds key %s that was never named", line, tag, i, r.kk.format(k))
 					}
 					hv := uint64(gomap.HashOf(r.mt, k, h.Hash0))
 					if topHash(hv) != top || uintptr(hv)&(n-1) != i {
-						return ierr("line %d: %s bucket %d slot %d: key %d (tophash %02x) does not hash there under hash0 %#x (hash %#016x)",
+						return ierr("line %d: %s bucket %d slot %d: key %v (tophash %02x) does not hash there under hash0 %#x (hash %#016x)",
 							line, tag, i, s, k, top, h.Hash0, hv)
 					}
 					if v, ok := r.m[k]; !ok || v != b.Elems[s] {
-						return ierr("line %d: %s bucket %d slot %d: key %d elem %d, map says %d %v", line, tag, i, s, k, b.Elems[s], v, ok)
+						return ierr("line %d: %s bucket %d slot %d: key %v elem %d, map says %d %v", line, tag, i, s, k, b.Elems[s], v, ok)
 					}
 				}
 			}
@@ -551,7 +626,7 @@ func (r *recorder) verify(line int) error {
 	return nil
 }
 
-func (r *recorder) summary() string {
+func (r *recording) summary() string {
 	return fmt.Sprintf("%d trace lines, %d output lines, max B=%d, reseeds=%d, growths=%d (same-size %d), dumps mid-growth=%d",
 		len(r.trace), strings.Count(r.exp.String(), "\n"), r.maxB, r.reseeds, r.growths, r.sameSize, r.midGrowD)
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -16,11 +17,12 @@ import (
 const sharedTraces = "../../tests/traces/go1.19"
 
 var (
-	hashLine = regexp.MustCompile(`^hash (\d+) 0x[0-9a-fA-F]{16}$`)
+	hashLine = regexp.MustCompile(`^hash (\S+) 0x[0-9a-fA-F]{16}$`)
 	iterLine = regexp.MustCompile(`^iter (\S+) \d+ \d+$`)
 	dumpHead = regexp.MustCompile(`^dump B=(\d+) count=(\d+) noverflow=\d+ nevacuate=\d+ growing=[01] samesize=[01]$`)
-	bucket   = `[0-9a-f]{2}( [0-9a-f]{2}){7} \|( (\d+|\.)){8}`
-	dumpRow  = regexp.MustCompile(`^(new|old) \d+: ` + bucket + `( -> ` + bucket + `)*$`)
+	// a key: u64 or double literal, string literal, or `.`
+	bucket  = `[0-9a-f]{2}( [0-9a-f]{2}){7} \|( ([-0-9a-z.+]+|"(\\.|[^"\\ ])*"|\.)){8}`
+	dumpRow = regexp.MustCompile(`^(new|old) \d+: ` + bucket + `( -> ` + bucket + `)*$`)
 )
 
 // mask replaces what depends on the runtime's random seeds.
@@ -149,25 +151,36 @@ func TestSharedTraces(t *testing.T) {
 	}
 }
 
-// TestShapes records a few scripts of every shape, checking the map against
-// the pins after every operation, and checks that gen is deterministic.
+// TestShapes records a few scripts of every shape and key type, checking
+// the map against the pins after every operation, and checks that gen is
+// deterministic.
 func TestShapes(t *testing.T) {
-	for _, sh := range shapeOrder {
-		for seed := int64(1); seed <= 3; seed++ {
-			s1, err := generate(sh, seed)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if s2, _ := generate(sh, seed); s1 != s2 {
-				t.Fatalf("%s %d: gen is not deterministic", sh, seed)
-			}
-			ops, err := parseScript(strings.NewReader(s1), false)
-			if err != nil {
-				t.Fatalf("%s %d: %v", sh, seed, err)
-			}
-			if _, err := record(ops, true); err != nil {
-				t.Fatalf("%s %d: %v", sh, seed, err)
-			}
+	for _, keys := range []string{"u64", "string", "double"} {
+		seeds := int64(3)
+		if keys != "u64" {
+			seeds = 1
+		}
+		for _, sh := range shapeOrder {
+			checkShape(t, sh, keys, seeds)
+		}
+	}
+}
+
+func checkShape(t *testing.T, sh, keys string, seeds int64) {
+	for seed := int64(1); seed <= seeds; seed++ {
+		s1, err := generate(sh, seed, keys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s2, _ := generate(sh, seed, keys); s1 != s2 {
+			t.Fatalf("%s %s %d: gen is not deterministic", keys, sh, seed)
+		}
+		ops, err := parseScript(strings.NewReader(s1), false)
+		if err != nil {
+			t.Fatalf("%s %s %d: %v", keys, sh, seed, err)
+		}
+		if _, err := record(ops, true); err != nil {
+			t.Fatalf("%s %s %d: %v", keys, sh, seed, err)
 		}
 	}
 }
@@ -182,7 +195,18 @@ func TestRejects(t *testing.T) {
 		"hint 300000\n":            "line 1: hint 300000 makes B=16",
 		"put 1 1\nput 2 2\niter a\nnext a\nclear\nnext a\n": "line 6: next a: the iterator was open across the clear",
 		"hash 1 0x0000000000000001\n":                       "line 1: hash lines are not accepted",
+		"keys double\nput nan 1\n":                          "line 2: put nan: a NaN key's hash cannot be pinned",
+		"keys string\nput k 1\n":                            "line 2: put: bad key \"k\"",
+		"keys string\nput \"k\" 1\n":                        "line 2: put: bad value \"1\"",
+		"keys double\nput 0x1p3 1\n":                        "line 2: put: bad key",
+		"put 1 1\nkeys string\n":                            "line 2: keys: header lines must come before",
+		"keys int\n":                                        "line 1: keys: want",
 	}
+	var grow strings.Builder // 27 puts: growing from B=2 to B=3 after the last
+	for i := 1; i <= 27; i++ {
+		fmt.Fprintf(&grow, "put %d 1\n", i)
+	}
+	cases["keys double\n"+grow.String()+"del nan\n"] = "line 29: del nan: while the map grows"
 	for in, want := range cases {
 		ops, err := parseScript(strings.NewReader(in), false)
 		if err == nil {
@@ -199,6 +223,8 @@ func TestRejects(t *testing.T) {
 		"put 1 1\niter a\nnext a\nnext a\nclear\nnext a\n",
 		"iter a\nnext a\nput 1 1\nclear\nnext a\n",
 		"put 1 1\niter a\nnext a\ndel 1\nclear\nnext a\n",
+		"keys double\nget nan\ndel -nan\nput -0 1\nput 0 2\n",
+		"keys string\nput \"a\\x20\\\"\\\\\" \"1\"\nget \"\"\n",
 	}
 	for _, in := range ok {
 		ops, _ := parseScript(strings.NewReader(in), false)

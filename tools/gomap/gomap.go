@@ -9,6 +9,7 @@
 package gomap
 
 import (
+	"fmt"
 	"math"
 	"reflect"
 	"unsafe"
@@ -182,4 +183,37 @@ func KeyBits[K comparable](k K) uint64 {
 		return math.Float64bits(v)
 	}
 	panic("KeyBits: unsupported key type")
+}
+
+// BucketOf mirrors the bucket the compiler builds for map[K]uint64 with
+// any key type K stored inline (uint64, float64, string: a 16-byte string
+// header): tophash, 8 keys, 8 elems, overflow pointer. For 8-byte keys it
+// is Bmap with typed keys. CheckBucketOf verifies it against the maptype.
+type BucketOf[K comparable] struct {
+	Tophash  [BucketCnt]uint8
+	Keys     [BucketCnt]K
+	Elems    [BucketCnt]uint64
+	Overflow unsafe.Pointer
+}
+
+// BucketOfAt is bucket i of a bucket array of map[K]uint64.
+func BucketOfAt[K comparable](array unsafe.Pointer, i uintptr) *BucketOf[K] {
+	return (*BucketOf[K])(unsafe.Add(array, i*unsafe.Sizeof(BucketOf[K]{})))
+}
+
+// CheckBucketOf reports whether BucketOf[K] has the size, key size and
+// elem size the runtime's maptype of map[K]uint64 says.
+func CheckBucketOf[K comparable]() error {
+	mt := MapTypeOf[K]()
+	var k K
+	b := BucketOf[K]{}
+	if uintptr(mt.Bucketsize) != unsafe.Sizeof(b) || uintptr(mt.Keysize) != unsafe.Sizeof(k) ||
+		mt.Elemsize != 8 || (*Type)(mt.Bucket).Size != unsafe.Sizeof(b) || mt.Key != typeWord(k) {
+		return fmt.Errorf("map[%T]uint64: maptype says keysize=%d elemsize=%d bucketsize=%d, the view %d %d %d",
+			k, mt.Keysize, mt.Elemsize, mt.Bucketsize, unsafe.Sizeof(k), 8, unsafe.Sizeof(b))
+	}
+	if mt.Flags&1 != 0 || mt.Flags&2 != 0 {
+		return fmt.Errorf("map[%T]uint64: maptype stores keys or elems indirectly", k)
+	}
+	return nil
 }
