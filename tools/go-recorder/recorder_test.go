@@ -11,10 +11,10 @@ import (
 	"tophash/gomap"
 )
 
-// sharedTraces is where the traces recorded from Go 1.19 live, relative to
-// this directory (shared/ sits beside the repository).
-// The Go 1.19 traces kept in the repository (a copy of the shared ones).
-const sharedTraces = "../../tests/traces/go1.19"
+// The traces recorded from Go 1.19 kept in the repository, relative to
+// this directory: a copy of the shared ones (map[uint64]uint64), and our
+// own recordings (string and float64 keys, tests/traces/recorded).
+var traceDirs = []string{"../../tests/traces/go1.19", "../../tests/traces/recorded"}
 
 var (
 	hashLine = regexp.MustCompile(`^hash (\S+) 0x[0-9a-fA-F]{16}$`)
@@ -92,15 +92,24 @@ func equal(a, b []string) bool {
 // (so the keys pinned, and the points where the runtime reseeded), get and
 // len outputs, which iterators produced output, the count of each dump,
 // and the dump syntax.
+// keptTraces lists the .trace files of traceDirs; each folder must hold some.
+func keptTraces(t *testing.T) []string {
+	var traces []string
+	for _, dir := range traceDirs {
+		found, _ := filepath.Glob(filepath.Join(dir, "*.trace"))
+		if len(found) == 0 {
+			t.Fatal("no traces at " + dir)
+		}
+		traces = append(traces, found...)
+	}
+	return traces
+}
+
 func TestSharedTraces(t *testing.T) {
 	if err := gomap.Check(); err != nil {
 		t.Fatal(err)
 	}
-	traces, _ := filepath.Glob(filepath.Join(sharedTraces, "*.trace"))
-	if len(traces) == 0 {
-		t.Fatal("no traces at " + sharedTraces)
-	}
-	for _, tr := range traces {
+	for _, tr := range keptTraces(t) {
 		name := strings.TrimSuffix(filepath.Base(tr), ".trace")
 		f, err := os.Open(tr)
 		if err != nil {
@@ -130,7 +139,7 @@ func TestSharedTraces(t *testing.T) {
 			}
 			continue
 		}
-		wantExp, _ := os.ReadFile(filepath.Join(sharedTraces, name+".expected"))
+		wantExp, _ := os.ReadFile(strings.TrimSuffix(tr, ".trace") + ".expected")
 		ws, gs := outputShape(t, name, string(wantExp)), outputShape(t, name+" (recorded)", rec.exp.String())
 		if !equal(ws.other, gs.other) {
 			t.Errorf("%s: get/len outputs differ", name)

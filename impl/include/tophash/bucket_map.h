@@ -23,7 +23,9 @@
 // delete first evacuates the old bucket its key maps to, then the bucket
 // at the evacuation mark (nevacuate). When doubling, an old bucket's keys
 // split between new buckets i (X) and i + 2^(B-1) (Y) by one hash bit; the
-// old slots keep evacuatedX/evacuatedY marks and the chain stays linked.
+// old slots keep evacuatedX/evacuatedY marks. The old chain stays linked,
+// except (as in Go) for key or value types that hold pointers when no
+// iterator may walk the old array: then the head keeps only its marks.
 // Lookups consult the old bucket while it is not evacuated.
 //
 // Iteration. An iterator picks a random start bucket and a random slot
@@ -146,6 +148,10 @@ class BucketMap {
   using BucketT = internal::Bucket<K, V>;
   using Array = internal::BucketArray<K, V, Allocator>;
   static constexpr std::size_t kCnt = internal::kBucketCnt;
+  // Go's t.bucket.ptrdata != 0: the bucket holds pointers the garbage
+  // collector must see. Here: a key or value type that is not trivially
+  // copyable (std::string, as Go's string).
+  static constexpr bool kBucketHoldsPointers = !std::is_trivially_copyable_v<K> || !std::is_trivially_copyable_v<V>;
 
   // hmap.flags
   static constexpr std::uint8_t kIterator = 1;      // an iterator may be using buckets

@@ -296,6 +296,13 @@ void TOPHASH_MAP::evacuate(std::size_t oldbucket) {
         ++dst.i;
       }
     }
+    // Go then unlinks the old bucket's overflow chain (clearing its keys
+    // and values for the garbage collector) when the bucket type holds
+    // pointers and no iterator may walk the old array. Only the link shows
+    // in a layout; the leftovers stay until the array is released.
+    if constexpr (kBucketHoldsPointers) {
+      if ((flags() & kOldIterator) == 0) oldbuckets_->bucket(oldbucket)->overflow = nullptr;
+    }
   }
   if (oldbucket == nevacuate_) advance_evacuation_mark(newbit);
 }
