@@ -48,6 +48,7 @@
 #include "decode.h"
 #include "executor.h"
 #include "libgorec.h"
+#include "program_target.h"
 #include "sha1.h"
 #include "targets.h"
 #include "trace.h"
@@ -235,7 +236,8 @@ struct Difference {
 }
 
 // Runs Go's trace on BucketMap one op at a time, its output held to Go's.
-inline void run_bucketmap(const Recording& go, const Input& in) {
+// Returns what the run saw (the Go 1.19 deviations the oracle accepted).
+inline reference::ExecStats run_bucketmap(const Recording& go, const Input& in) {
   const trace::ParseResult parsed = trace::parse_trace(go.trace);
   if (parsed.error) {
     std::fprintf(stderr, "go_layout: Go's trace does not parse: line %u: %s\n", parsed.error->line,
@@ -261,6 +263,7 @@ inline void run_bucketmap(const Recording& go, const Input& in) {
   if (out.size() != go.expected.size() && !q.ops.empty()) {
     report_difference(q, Difference{q.ops.size() - 1, out.size(), last_layout}, out, go, in);
   }
+  return e.verdict().stats;
 }
 
 // LLVMFuzzerInitialize of every go_layout target: where crash files go.
@@ -278,7 +281,7 @@ inline void test_one(const char* target, const std::uint8_t* data, std::size_t s
   static const DecodeOptions opt = *options_for(target);
   decode(data, size, opt, p);
   const Recording go = record_on_go(GoScript(p).write(), p.config.seed);
-  run_bucketmap(go, Input{data, size});
+  RunTally::get().add(target, run_bucketmap(go, Input{data, size}));  // TOPHASH_STATS_FILE
 }
 
 }  // namespace tophash::fuzz::go_layout
