@@ -34,15 +34,14 @@ inline std::optional<DecodeOptions> options_for(std::string_view target) {
     o.keys = KeyType::kU64;
     o.tiny_hash = true;
     o.iteration_heavy = true;
-  } else if (target == "go_layout") {
-    // Go's hashes are pinned into the program (fuzz/go/fuzz_go_layout.cc),
-    // so the hash mode is moot; every op is followed by a dump of the
-    // whole table on both sides, so programs are kept short.
-    o.keys = KeyType::kU64;
-    o.max_ops = 512;
-  } else if (target == "go_layout_string" || target == "go_layout_double") {
-    // As go_layout, on map[string]uint64 or map[float64]uint64.
-    o.keys = target == "go_layout_string" ? KeyType::kString : KeyType::kDouble;
+  } else if (target == "go_layout" || target == "go_layout_string" || target == "go_layout_double") {
+    // map[uint64]uint64, map[string]uint64 or map[float64]uint64 held to Go
+    // (fuzz/go/go_layout.h). Go's hashes are pinned into the program, so
+    // the hash mode is moot; every op is followed by a dump of the whole
+    // table on both sides, so programs are kept short.
+    o.keys = target == "go_layout_string"   ? KeyType::kString
+             : target == "go_layout_double" ? KeyType::kDouble
+                                            : KeyType::kU64;
     o.max_ops = 512;
   } else {
     return std::nullopt;

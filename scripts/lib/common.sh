@@ -88,6 +88,7 @@ th_fuzz_targets() { grep -vE '^[[:space:]]*(#|$)' "$th_root/fuzz/targets.txt"; }
 # The targets that run the Go runtime in-process (their source is in
 # fuzz/go/): built where Go 1.19 is found, left out of the OSS-Fuzz build.
 th_fuzz_target_needs_go() { [ -f "$th_root/fuzz/go/fuzz_$1.cc" ]; }
+th_fuzz_target_has_source() { [ -f "$th_root/fuzz/fuzz_$1.cc" ] || th_fuzz_target_needs_go "$1"; }
 th_fuzz_targets_without_go() {
   local t
   th_fuzz_targets | while read -r t; do th_fuzz_target_needs_go "$t" || echo "$t"; done
