@@ -20,15 +20,16 @@
 #include <utility>
 
 #include "tophash/bucket_map.h"
+#include "tophash/internal/sync_point.h"
 
 namespace tophash {
 
 template <class K, class V, class Hash = Hasher<K>, class KeyEqual = std::equal_to<K>>
 class LockedMap {
   using Map = BucketMap<K, V, Hash, KeyEqual>;
-  using ReadLock = std::conditional_t<is_reflexive_key<K>::value, std::shared_lock<std::shared_mutex>,
-                                      std::unique_lock<std::shared_mutex>>;
-  using WriteLock = std::unique_lock<std::shared_mutex>;
+  using ReadLock = std::conditional_t<is_reflexive_key<K>::value, std::shared_lock<sync::SharedMutex>,
+                                      std::unique_lock<sync::SharedMutex>>;
+  using WriteLock = std::unique_lock<sync::SharedMutex>;
 
  public:
   using key_type = K;
@@ -110,7 +111,7 @@ class LockedMap {
   }
 
  private:
-  mutable std::shared_mutex mu_;
+  mutable sync::SharedMutex mu_;
   Map m_;
 };
 

@@ -77,6 +77,7 @@
 #include <vector>
 
 #include "tophash/internal/reclaim.h"
+#include "tophash/internal/sync_point.h"
 
 namespace tophash {
 
@@ -89,7 +90,7 @@ class SyncMap {
   };
   struct Entry : reclaim::Retired {
     explicit Entry(Value* value) : p(value) {}
-    std::atomic<Value*> p;
+    sync::Atomic<Value*> p;
   };
   using Inner = std::unordered_map<K, Entry*, Hash, KeyEqual>;
   struct Snapshot : reclaim::Retired {
@@ -541,8 +542,8 @@ class SyncMap {
     delete s;
   }
 
-  std::mutex mu_;
-  std::atomic<std::uintptr_t> read_{0};  // Snapshot* | kAmended; null means empty
+  sync::Mutex mu_;
+  sync::Atomic<std::uintptr_t> read_{0};  // Snapshot* | kAmended; null means empty
   Snapshot* dirty_ = nullptr;            // guarded by mu_
   std::size_t misses_ = 0;               // guarded by mu_
   std::vector<Entry*> expunged_;         // guarded by mu_: expunged by the last dirty_locked

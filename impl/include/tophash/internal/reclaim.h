@@ -63,6 +63,14 @@
 // destructor frees everything still waiting: the map's destructor runs
 // when no thread uses the map any more, so nothing on it can be read then.
 //
+// Watching it. Every atomic, the fence and the reclamation's own events
+// (pin, unpin, retire, collect, free) are synchronisation points
+// (sync_point.h): nothing in a normal build, a place where a test harness
+// can steer the threads when TOPHASH_SYNC_HOOKS is defined. Tests may also
+// define TOPHASH_RECLAIM_EAGER: every retirement then advances and
+// collects at once, so an object freed too early is freed as early as
+// the scheme would ever free it.
+//
 // Costs and limits. A pin is a thread_local lookup and a seq_cst store;
 // nested pins (a Range callback that calls Load) only count depth. A
 // thread that stays pinned (a long Range callback) holds back every
@@ -74,12 +82,14 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "tophash/internal/sync_point.h"
+
 namespace tophash::reclaim {
 
 // One per thread, claimed on first use.
 struct alignas(64) Record {
-  std::atomic<std::uint64_t> state{0};  // 0 quiescent, else (epoch << 1) | 1
-  std::atomic<bool> in_use{true};
+  sync::Atomic<std::uint64_t> state{0};  // 0 quiescent, else (epoch << 1) | 1
+  sync::Atomic<bool> in_use{true};
   Record* next = nullptr;  // immutable once the record is published
   unsigned index = 0;      // position in the registry, immutable
   unsigned depth = 0;      // nesting of Guards; touched by the owner only
@@ -92,7 +102,7 @@ class Registry {
     return r;
   }
 
-  std::atomic<std::uint64_t>& epoch() noexcept { return epoch_; }
+  sync::Atomic<std::uint64_t>& epoch() noexcept { return epoch_; }
 
   Record* claim() {
     for (Record* r = head_.load(std::memory_order_acquire); r != nullptr; r = r->next) {
@@ -114,7 +124,7 @@ class Registry {
   // E: g -> g + 1 if every pinned thread is pinned at g. Returns E after.
   std::uint64_t try_advance() noexcept {
     std::uint64_t g = epoch_.load(std::memory_order_seq_cst);
-    std::atomic_thread_fence(std::memory_order_seq_cst);
+    sync::fence(std::memory_order_seq_cst);
     for (Record* r = head_.load(std::memory_order_acquire); r != nullptr; r = r->next) {
       const std::uint64_t s = r->state.load(std::memory_order_acquire);
       if ((s & 1) != 0 && (s >> 1) != g) return g;
@@ -125,9 +135,9 @@ class Registry {
 
  private:
   Registry() = default;
-  std::atomic<std::uint64_t> epoch_{2};
-  std::atomic<Record*> head_{nullptr};
-  std::atomic<unsigned> created_{0};
+  sync::Atomic<std::uint64_t> epoch_{2};
+  sync::Atomic<Record*> head_{nullptr};
+  sync::Atomic<unsigned> created_{0};
 };
 
 namespace internal {
@@ -149,9 +159,13 @@ class Guard {
     if (rec_.depth++ != 0) return;
     const std::uint64_t e = Registry::instance().epoch().load(std::memory_order_seq_cst);
     rec_.state.store((e << 1) | 1, std::memory_order_seq_cst);
+    TOPHASH_SYNC_POINT(kPin, &rec_);
   }
   ~Guard() {
-    if (--rec_.depth == 0) rec_.state.store(0, std::memory_order_release);
+    if (--rec_.depth == 0) {
+      TOPHASH_SYNC_POINT(kUnpin, &rec_);
+      rec_.state.store(0, std::memory_order_release);
+    }
   }
   Guard(const Guard&) = delete;
   Guard& operator=(const Guard&) = delete;
@@ -198,12 +212,19 @@ class RetireList {
   // mutex by which the readers found `r`), sequenced before this call: the
   // argument above needs it ordered before the tag is read.
   void retire(Retired* r, void (*reclaim)(Retired*)) {
+    TOPHASH_SYNC_POINT(kRetire, r);
     Registry& reg = Registry::instance();
     Stripe& stripe = stripes_[internal::this_thread_record().index % kStripes];
     r->reclaim = reclaim;
     const std::uint64_t tag = reg.epoch().load(std::memory_order_seq_cst);
     r->retired_epoch = tag;
     push_chain(stripe.stacks[tag & 3], r, r);
+#if defined(TOPHASH_RECLAIM_EAGER)
+    // Reclamation torture (tests only): advance and collect on every
+    // retirement, so that anything freed too early is freed at once.
+    collect();
+    return;
+#endif
     thread_local unsigned retirements = 0;
     if (++retirements % kAdvanceEvery == 0) reg.try_advance();
     // Collect once per epoch step seen in this stripe.
@@ -216,6 +237,7 @@ class RetireList {
   // Tries to advance the epoch, then frees everything old enough, from
   // every stack. Returns how many retired objects still wait.
   std::size_t collect() {
+    TOPHASH_SYNC_POINT(kCollect, this);
     const std::uint64_t e = Registry::instance().try_advance();
     std::size_t waiting = 0;
     for (Stripe& stripe : stripes_) waiting += collect_stacks(stripe, e, /*all=*/true);
@@ -224,14 +246,14 @@ class RetireList {
 
  private:
   struct alignas(64) Stripe {
-    std::atomic<Retired*> stacks[4] = {};
-    std::atomic<std::uint64_t> collected_at{0};  // a hint: a lost update only delays a collection
+    sync::Atomic<Retired*> stacks[4] = {};
+    sync::Atomic<std::uint64_t> collected_at{0};  // a hint: a lost update only delays a collection
   };
 
   static std::size_t collect_stacks(Stripe& stripe, std::uint64_t e, bool all) {
     std::size_t waiting = 0;
     for (std::uint64_t back = all ? 0 : 2; back < 4; ++back) {
-      std::atomic<Retired*>& stack = stripe.stacks[(e - back) & 3];
+      sync::Atomic<Retired*>& stack = stripe.stacks[(e - back) & 3];
       if (stack.load(std::memory_order_relaxed) == nullptr) continue;
       Retired* chain = stack.exchange(nullptr, std::memory_order_acquire);
       Retired* keep_head = nullptr;
@@ -239,6 +261,7 @@ class RetireList {
       while (chain != nullptr) {
         Retired* next = chain->next_retired;
         if (chain->retired_epoch + 2 <= e) {
+          TOPHASH_SYNC_POINT(kFree, chain);
           chain->reclaim(chain);
         } else {
           chain->next_retired = keep_head;
@@ -252,7 +275,7 @@ class RetireList {
     }
     return waiting;
   }
-  static void push_chain(std::atomic<Retired*>& stack, Retired* first, Retired* last) noexcept {
+  static void push_chain(sync::Atomic<Retired*>& stack, Retired* first, Retired* last) noexcept {
     last->next_retired = stack.load(std::memory_order_relaxed);
     while (!stack.compare_exchange_weak(last->next_retired, first, std::memory_order_release,
                                         std::memory_order_relaxed)) {
@@ -261,6 +284,7 @@ class RetireList {
   static void free_chain(Retired* r) noexcept {
     while (r != nullptr) {
       Retired* next = r->next_retired;
+      TOPHASH_SYNC_POINT(kFree, r);
       r->reclaim(r);
       r = next;
     }
