@@ -1,4 +1,4 @@
-// tests/concurrent/linearizability.cc: the per-key linearizability search and the
+// concurrent/linearizability.cc: the per-key linearizability search and the
 // Range contract check (see linearizability.h).
 #include "linearizability.h"
 

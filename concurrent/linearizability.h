@@ -1,4 +1,4 @@
-// tests/concurrent/linearizability.h: is a concurrent history of map operations
+// concurrent/linearizability.h: is a concurrent history of map operations
 // linearizable, and does a Range respect Go's contract?
 //
 // A history is what threads recorded: each operation with its arguments,

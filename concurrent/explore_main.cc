@@ -1,0 +1,187 @@
+// concurrent/explore_main.cc: concurrent-schedule, the command that explores
+// scenarios under the deterministic scheduler (scheduler.h, scenario.h).
+//
+//   concurrent-schedule [--bound N] [--max-runs N] [--random-scenarios N]
+//                       [--random N] [--seed S] [--scenario FILE]
+//   concurrent-schedule --replay FILE
+//   concurrent-schedule --rate SECONDS
+//
+// Default: every built-in scenario with every schedule of at most --bound
+// preemptions (default 1; at most --max-runs runs each), then
+// --random-scenarios generated scenarios (default 0) with --random seeded
+// random schedules each (default 100). --scenario FILE explores that
+// scenario alone. Every 64th run is replayed from its printed schedule and
+// must take the same steps. A failed check prints the scenario, the
+// schedule and the steps and aborts (exit status from SIGABRT).
+//
+// --replay FILE runs a scenario file's "schedule:" line once.
+// --rate S measures schedules per second on a 2-thread scenario of 3
+// operations per thread, for S seconds: complete exploration up to bound
+// 2, then random schedules.
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "scenario.h"
+
+namespace sched = tophash::sched;
+
+namespace {
+
+[[noreturn]] void usage_error(const std::string& message) {
+  std::fprintf(stderr, "concurrent-schedule: %s (see the comment at the top of concurrent/explore_main.cc)\n",
+               message.c_str());
+  std::exit(2);
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) usage_error("cannot read " + path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// Replays the schedule `s` just ran and checks it takes the same steps.
+void check_replay(sched::Scheduler& s, const sched::Scenario& sc) {
+  const std::vector<unsigned> taken = s.schedule();
+  const std::size_t steps = s.steps();
+  sched::ReplayStrategy replay(taken);
+  sched::run_scenario(s, sc, replay);
+  if (replay.diverged >= 0 || s.schedule() != taken || s.steps() != steps) {
+    s.fail("replay", "the schedule did not replay the same steps (diverged at decision " +
+                         std::to_string(replay.diverged) + ")");
+  }
+}
+
+void explore(sched::Scheduler& s, const std::string& name, const sched::Scenario& sc, unsigned bound,
+             std::size_t max_runs) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const sched::Exploration e = sched::explore_dfs(s, sc, bound, max_runs);
+  check_replay(s, sc);
+  std::printf("%-26s %7zu schedules (%s, bound %u) in %.2f s\n", name.c_str(), e.runs,
+              e.complete ? "all" : "stopped at --max-runs", bound, seconds_since(t0));
+  std::fflush(stdout);
+}
+
+int rate(double seconds) {
+  sched::Scenario sc;
+  std::string error;
+  if (!sched::parse_scenario("setup: Store(1, 1); Load(1)\n"
+                             "t0: Load(1); Store(2, 101); LoadAndDelete(1)\n"
+                             "t1: Store(1, 201); Range; Collect\n",
+                             &sc, nullptr, &error)) {
+    usage_error(error);
+  }
+  sched::Scheduler s;
+  const auto t0 = std::chrono::steady_clock::now();
+  sched::DfsStrategy dfs(2);
+  std::size_t dfs_runs = 0, random_runs = 0, steps = 0;
+  bool complete = false;
+  while (seconds_since(t0) < seconds) {
+    if (!dfs.next_run()) {
+      complete = true;
+      break;
+    }
+    sched::run_scenario(s, sc, dfs);
+    ++dfs_runs;
+    steps += s.steps();
+  }
+  for (std::uint64_t i = 0; seconds_since(t0) < seconds; ++i) {
+    sched::RandomStrategy rs(i, 0.1);
+    sched::run_scenario(s, sc, rs);
+    ++random_runs;
+    steps += s.steps();
+  }
+  const double took = seconds_since(t0);
+  const std::size_t runs = dfs_runs + random_runs;
+  std::printf("scenario: 2 threads, 3 operations each\n%s", sched::to_text(sc).c_str());
+  std::printf("dfs bound 2: %zu schedules (%s)\n", dfs_runs, complete ? "all of them" : "stopped by the time limit");
+  std::printf("random: %zu schedules\n", random_runs);
+  std::printf("rate: %zu schedules in %.2f s = %.0f schedules/s, %.0f steps per schedule\n", runs, took,
+              runs / took, runs ? static_cast<double>(steps) / runs : 0.0);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  unsigned bound = 1;
+  std::size_t max_runs = 200000, random_scenarios = 0, random_runs = 100;
+  std::uint64_t seed = 1;
+  std::string scenario_file, replay_file;
+  double rate_seconds = 0;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    const auto value = [&]() -> std::string {
+      if (i + 1 >= argc) usage_error(a + " needs a value");
+      return argv[++i];
+    };
+    const auto number = [&]() -> std::uint64_t {
+      const std::string v = value();
+      char* end = nullptr;
+      const unsigned long long n = std::strtoull(v.c_str(), &end, 10);
+      if (v.empty() || *end != '\0') usage_error(a + " takes a number, not '" + v + "'");
+      return n;
+    };
+    if (a == "--bound") bound = static_cast<unsigned>(number());
+    else if (a == "--max-runs") max_runs = number();
+    else if (a == "--random-scenarios") random_scenarios = number();
+    else if (a == "--random") random_runs = number();
+    else if (a == "--seed") seed = number();
+    else if (a == "--scenario") scenario_file = value();
+    else if (a == "--replay") replay_file = value();
+    else if (a == "--rate") rate_seconds = static_cast<double>(number());
+    else usage_error("unknown argument '" + a + "'");
+  }
+  if (rate_seconds > 0) return rate(rate_seconds);
+
+  if (!replay_file.empty()) {
+    sched::Scenario sc;
+    std::string schedule, error;
+    std::vector<unsigned> choices;
+    if (!sched::parse_scenario(read_file(replay_file), &sc, &schedule, &error)) usage_error(replay_file + ": " + error);
+    if (!sched::parse_schedule(schedule, &choices, &error)) usage_error(replay_file + ": " + error);
+    sched::Scheduler s;
+    sched::ReplayStrategy replay(choices);
+    sched::run_scenario(s, sc, replay);
+    if (replay.diverged >= 0) {
+      std::fprintf(stderr, "the schedule does not fit the scenario: choice %ld was not available\n", replay.diverged);
+      return 1;
+    }
+    std::printf("replayed %zu steps: every check passed\n", s.steps());
+    return 0;
+  }
+
+  sched::Scheduler s;
+  const auto t0 = std::chrono::steady_clock::now();
+  if (!scenario_file.empty()) {
+    sched::Scenario sc;
+    std::string error;
+    if (!sched::parse_scenario(read_file(scenario_file), &sc, nullptr, &error)) usage_error(scenario_file + ": " + error);
+    explore(s, scenario_file, sc, bound, max_runs);
+  } else {
+    for (const auto& [name, sc] : sched::builtin_scenarios()) explore(s, name, sc, bound, max_runs);
+  }
+  std::mt19937_64 rng(seed);
+  std::size_t runs = 0;
+  for (std::size_t i = 0; i < random_scenarios; ++i) {
+    const sched::Scenario sc = sched::random_scenario(rng, 2 + rng() % 2, 5);
+    runs += sched::explore_random(s, sc, seed + i, random_runs).runs;
+    if (i % 64 == 0) check_replay(s, sc);
+  }
+  if (random_scenarios > 0) {
+    std::printf("random: %zu scenarios, %zu schedules (seed %llu)\n", random_scenarios, runs,
+                static_cast<unsigned long long>(seed));
+  }
+  std::printf("all checks passed in %.2f s\n", seconds_since(t0));
+  return 0;
+}
