@@ -42,6 +42,7 @@ void on_death() {
 const char* point_name(sync::Point p) {
   switch (p) {
     case sync::Point::kLoad: return "load";
+    case sync::Point::kLoaded: return "";
     case sync::Point::kStore: return "store";
     case sync::Point::kRmw: return "rmw";
     case sync::Point::kFence: return "fence";
@@ -452,6 +453,9 @@ std::string Scheduler::report(const std::string& check, const std::string& detai
     while (j < steps_.size() && steps_[j].thread == first.thread && steps_[j].label == first.label &&
            (first.thread >= 0 || j == i)) {
       const Step& st = steps_[j++];
+      if (first.thread >= 0 && st.point == sync::Point::kLoaded) {
+        continue;
+      }
       std::string tok = first.thread < 0 ? "flush store to " + name(st.addr) : point_name(st.point);
       if (first.thread >= 0 && st.point != sync::Point::kPin && st.point != sync::Point::kUnpin &&
           st.point != sync::Point::kCollect) {
@@ -463,6 +467,7 @@ std::string Scheduler::report(const std::string& check, const std::string& detai
       if (first.thread >= 0 && access && st.mo != std::memory_order_seq_cst) tok += std::string(" (") + order_name(st.mo) + ")";
       line += (line.empty() ? "" : ", ") + tok;
     }
+    if (line.empty()) line = "goes on from the load above";
     char head[64];
     std::snprintf(head, sizeof head, "  %4zu-%-4zu %s ", i + 1, j,
                   first.thread < 0 ? ("f" + std::to_string(first.flushed)).c_str()

@@ -53,6 +53,8 @@ inline void fence(std::memory_order mo) noexcept { std::atomic_thread_fence(mo);
 
 enum class Point : std::uint8_t {
   kLoad,          // an atomic load
+  kLoaded,        // just after an atomic load: the thread holds the value (a
+                  // pointer it may follow next, with no other point between)
   kStore,         // an atomic store
   kRmw,           // exchange, compare-exchange, fetch-add
   kFence,         // atomic_thread_fence
@@ -110,7 +112,9 @@ class Atomic {
     if (Observer* o = observer()) {
       o->at(Point::kLoad, this, mo);
       std::uint64_t bits;
-      if (o->forward_load(this, &bits)) return from_bits(bits);
+      const T v = o->forward_load(this, &bits) ? from_bits(bits) : a_.load(mo);
+      o->at(Point::kLoaded, this, mo);
+      return v;
     }
     return a_.load(mo);
   }
