@@ -2,7 +2,7 @@
 // scenarios under the deterministic scheduler (scheduler.h, scenario.h).
 //
 //   concurrent-schedule [--bound N] [--max-runs N] [--random-scenarios N]
-//                       [--random N] [--seed S] [--scenario FILE]
+//                       [--random N] [--seed S] [--scenario FILE] [--no-builtin]
 //   concurrent-schedule --replay FILE
 //   concurrent-schedule --rate SECONDS
 //
@@ -10,7 +10,7 @@
 // preemptions (default 1; at most --max-runs runs each), then
 // --random-scenarios generated scenarios (default 0) with --random seeded
 // random schedules each (default 100). --scenario FILE explores that
-// scenario alone. Every 64th run is replayed from its printed schedule and
+// scenario alone, --no-builtin runs only the generated ones. Every 64th run is replayed from its printed schedule and
 // must take the same steps. A failed check prints the scenario, the
 // schedule and the steps and aborts (exit status from SIGABRT).
 //
@@ -118,6 +118,7 @@ int main(int argc, char** argv) {
   std::size_t max_runs = 200000, random_scenarios = 0, random_runs = 100;
   std::uint64_t seed = 1;
   std::string scenario_file, replay_file;
+  bool builtin = true;
   double rate_seconds = 0;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -139,6 +140,7 @@ int main(int argc, char** argv) {
     else if (a == "--seed") seed = number();
     else if (a == "--scenario") scenario_file = value();
     else if (a == "--replay") replay_file = value();
+    else if (a == "--no-builtin") builtin = false;
     else if (a == "--rate") rate_seconds = static_cast<double>(number());
     else usage_error("unknown argument '" + a + "'");
   }
@@ -168,7 +170,7 @@ int main(int argc, char** argv) {
     std::string error;
     if (!sched::parse_scenario(read_file(scenario_file), &sc, nullptr, &error)) usage_error(scenario_file + ": " + error);
     explore(s, scenario_file, sc, bound, max_runs);
-  } else {
+  } else if (builtin) {
     for (const auto& [name, sc] : sched::builtin_scenarios()) explore(s, name, sc, bound, max_runs);
   }
   std::mt19937_64 rng(seed);
