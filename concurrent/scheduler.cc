@@ -270,9 +270,13 @@ Scheduler::Scheduler() : s_(std::make_unique<State>()) {
   }
   hold.release();
   for (std::thread& th : warm) th.join();
+  // Installed for the scheduler's lifetime, so that what a scenario's
+  // setup retires (outside any run) is tracked too; outside the logical
+  // threads the hooks only track retire and free.
+  sync::set_observer(this);
 }
 
-Scheduler::~Scheduler() = default;
+Scheduler::~Scheduler() { sync::set_observer(nullptr); }
 
 void Scheduler::set_label(unsigned t, std::string label) {
   s_->labels.push_back(std::move(label));
@@ -290,7 +294,9 @@ void Scheduler::run(const std::vector<std::function<void()>>& bodies, Strategy& 
   s.n = static_cast<unsigned>(bodies.size());
   s.current = -1;
   s.locks.clear();
-  s.retired.clear();
+  // The retired set is not cleared: objects retired before the threads
+  // start (a scenario's setup) are freed during or after the run, and
+  // between runs it is empty (a map's destructor frees all it retired).
   s.labels.resize(1);
   schedule_.clear();
   steps_.clear();
@@ -313,12 +319,10 @@ void Scheduler::run(const std::vector<std::function<void()>>& bodies, Strategy& 
     });
     claimed.acquire();
   }
-  sync::set_observer(this);
   g_running = this;
   decide(-1);
   s.done.acquire();
   g_running = nullptr;
-  sync::set_observer(nullptr);
   for (std::thread& th : threads) th.join();
 }
 
