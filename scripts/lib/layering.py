@@ -16,7 +16,9 @@ The rules, bottom up (README.md, "Where things live"):
   impl         the product: nothing of the harness
   trace        the trace language: impl (keys print as layout dumps print them)
   reference    the model, the oracles, the executor: impl, trace
-  fuzz         impl, trace, reference
+  concurrent   the linearizability checker and the deterministic
+               scheduler with its scenarios: impl
+  fuzz         impl, trace, reference, concurrent
   properties   impl, trace, reference, fuzz (its byte format)
   tools        impl, trace, reference
   bench        impl
@@ -33,11 +35,12 @@ ALLOWED = {
     "impl": set(),
     "trace": {"impl"},
     "reference": {"impl", "trace"},
-    "fuzz": {"impl", "trace", "reference"},
+    "concurrent": {"impl"},
+    "fuzz": {"impl", "trace", "reference", "concurrent"},
     "properties": {"impl", "trace", "reference", "fuzz"},
     "tools": {"impl", "trace", "reference"},
     "bench": {"impl"},
-    "tests/concurrent": {"impl", "trace", "reference", "tests"},
+    "tests/concurrent": {"impl", "trace", "reference", "concurrent", "tests"},
     "tests": None,  # anything
 }
 INCLUDE_RE = re.compile(r'^\s*#\s*include\s*"([^"]+)"')

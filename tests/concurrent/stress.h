@@ -1,7 +1,7 @@
 // tests/concurrent/stress.h: N threads run random programs of map
 // operations on one map and record each call and return (monotonic clock);
 // the history then goes to the linearizability checker and each Range to
-// the contract check (tests/concurrent/linearizability.h).
+// the contract check (concurrent/linearizability.h).
 //
 // A program is fixed by (seed, thread): which operation, which key, which
 // new value. Only the expected value of a CompareAndSwap/CompareAndDelete
