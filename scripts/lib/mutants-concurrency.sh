@@ -43,6 +43,57 @@ mut_kind_evidence() {
     cut -c1-200 | sed 's/^/      /'
 }
 
+# mut_ctest_failures MODE LOG TOOK STATUS KEPT: one line per failing test of
+# a ctest log, "seconds|test|check|KEPT". MODE sched (the asan scheduler
+# run: seconds are the test's own; the check is the scheduler's or ASan's,
+# with the failing schedule's length) or tsan (seconds: TOOK, the whole
+# run; the check is ThreadSanitizer's or the checkers').
+mut_ctest_failures() {
+  awk -v mode="$1" -v took="$3" -v status="$4" -v kept="$5" '
+    function flush() {
+      if (cur != "") {
+        if (mode == "sched") {
+          check = sched != "" ? sched : asan != "" ? asan : lin != "" ? lin : gt != "" ? gt : ctest_status
+          if (asan != "" && sched ~ /AddressSanitizer/) check = asan
+          if (steps != "") check = check " (schedule of " steps " steps)"
+        } else {
+          check = tsan != "" ? tsan : lin != "" ? lin : go != "" ? go : gt != "" ? gt : ctest_status
+        }
+        gsub(/\|/, "/", check)
+        printf "%s|%s|%s|%s\n", mode == "sched" ? secs : took, cur, check, kept
+      }
+      cur = sched = asan = tsan = lin = go = gt = steps = ""
+    }
+    # "12/30 Test #12: Name ......***Failed    1.23 sec": a result line.
+    /^ *[0-9]+\/[0-9]+ Test +#[0-9]+: / {
+      flush()
+      if ($0 ~ /\*\*\*/) {
+        cur = $4
+        secs = $0; sub(/ sec$/, "", secs); sub(/.* /, "", secs)
+        ctest_status = $0
+        sub(/ +[0-9.]+ sec$/, "", ctest_status); sub(/.*\.\.+ */, "", ctest_status)
+        gsub(/\*/, "", ctest_status)
+        ctest_status = "ctest: " ctest_status
+      }
+      next
+    }
+    /^The following tests FAILED:/ || /tests passed, [0-9]+ tests failed/ { flush(); next }
+    cur == "" { next }
+    sched == "" && /^schedule check failed: / { sched = $0; sub(/^schedule check failed: /, "scheduler: ", sched) }
+    asan == "" && /ERROR: AddressSanitizer: / { asan = $0; sub(/.*ERROR: /, "", asan); sub(/ on .*| \(pid=.*/, "", asan); asan = "scheduler: " asan }
+    steps == "" && /^steps \([0-9]+\)/ { steps = $0; sub(/^steps \(/, "", steps); sub(/\).*/, "", steps) }
+    tsan == "" && /WARNING: ThreadSanitizer: / { tsan = $0; sub(/.*WARNING: /, "", tsan); sub(/ \(pid=.*/, "", tsan) }
+    tsan == "" && /ERROR: ThreadSanitizer: / { tsan = $0; sub(/.*ERROR: /, "", tsan); sub(/ on .*| \(pid=.*/, "", tsan) }
+    lin == "" && /: not linearizable/ { lin = "not linearizable" }
+    go == "" && /broke Go.s contract/ { go = "Range broke Go contract" }
+    gt == "" && /: Failure$/ { gt = "gtest failure" }
+    END {
+      flush()
+      if (mode == "tsan" && status == 124) printf "%s|(the run)|timeout|%s\n", took, kept
+    }
+  ' "$2" | awk '!seen[$0]++'
+}
+
 # mut_sched_run NAME: the asan build's scheduler tests; appends to $failures
 # one line per failing test, "seconds|test|check (schedule of N steps)|log".
 mut_sched_run() {
@@ -59,38 +110,7 @@ mut_sched_run() {
     kept="$(mut_inputs_dir)/$1-schedule.log"
     cp "$log" "$mut_root/$kept"
   fi
-  awk -v kept="$kept" '
-    function flush() {
-      if (cur != "") {
-        check = sched != "" ? sched : asan != "" ? asan : lin != "" ? lin : gt != "" ? gt : ctest_status
-        if (sched != "" && asan != "" && sched ~ /AddressSanitizer/) check = asan
-        if (steps != "") check = check " (schedule of " steps " steps)"
-        gsub(/\|/, "/", check)
-        printf "%s|%s|%s|%s\n", secs, cur, check, kept
-      }
-      cur = sched = asan = lin = gt = steps = ""
-    }
-    /^ *[0-9]+\/[0-9]+ Test +#[0-9]+: / {
-      flush()
-      if ($0 ~ /\*\*\*|Failed|Exception/ && $0 !~ /Passed/) {
-        cur = $4
-        secs = $0; sub(/ sec$/, "", secs); sub(/.* /, "", secs)
-        ctest_status = $0
-        sub(/ +[0-9.]+ sec$/, "", ctest_status); sub(/.*\.\.+ */, "", ctest_status)
-        gsub(/\*/, "", ctest_status)
-        ctest_status = "ctest: " ctest_status
-      }
-      next
-    }
-    /^The following tests FAILED:/ || /tests passed, [0-9]+ tests failed/ { flush(); next }
-    cur == "" { next }
-    sched == "" && /^schedule check failed: / { sched = $0; sub(/^schedule check failed: /, "scheduler: ", sched) }
-    asan == "" && /ERROR: AddressSanitizer: / { asan = $0; sub(/.*ERROR: /, "", asan); sub(/ on .*| \(pid=.*/, "", asan); asan = "scheduler: " asan }
-    steps == "" && /^steps \([0-9]+\)/ { steps = $0; sub(/^steps \(/, "", steps); sub(/\).*/, "", steps) }
-    lin == "" && /: not linearizable/ { lin = "not linearizable" }
-    gt == "" && /: Failure$/ { gt = "gtest failure" }
-    END { flush() }
-  ' "$log" | awk '!seen[$0]++' >>"$failures"
+  mut_ctest_failures sched "$log" "" "$status" "$kept" >>"$failures"
   if [ "$status" -eq 124 ]; then echo "$budget|(the schedule run)|timeout|$kept" >>"$failures"; fi
   echo "    asan ctest -L schedule: $(grep -m1 -E 'tests passed' "$log" || echo "no summary (exit status $status)")"
 }
@@ -113,39 +133,7 @@ mut_kind_run() {
     kept="$(mut_inputs_dir)/$1-ctest.log"
     cp "$log" "$mut_root/$kept"
   fi
-  awk -v took="$took" -v status="$status" -v kept="$kept" '
-    function flush() {
-      if (cur != "") {
-        kind = tsan != "" ? tsan : lin != "" ? lin : go != "" ? go : gt != "" ? gt : ctest_status
-        gsub(/\|/, "/", kind)
-        printf "%s|%s|%s|%s\n", took, cur, kind, kept
-      }
-      cur = tsan = lin = go = gt = ""
-    }
-    # "12/30 Test #12: Name ......***Failed    1.23 sec": a result line.
-    /^ *[0-9]+\/[0-9]+ Test +#[0-9]+: / {
-      flush()
-      if ($0 ~ /\*\*\*/) {
-        cur = $4
-        ctest_status = $0
-        sub(/ +[0-9.]+ sec$/, "", ctest_status); sub(/.*\.\.+ */, "", ctest_status)
-        gsub(/\*/, "", ctest_status)
-        ctest_status = "ctest: " ctest_status
-      }
-      next
-    }
-    /^The following tests FAILED:/ || /tests passed, [0-9]+ tests failed/ { flush(); next }
-    cur == "" { next }
-    tsan == "" && /WARNING: ThreadSanitizer: / { tsan = $0; sub(/.*WARNING: /, "", tsan); sub(/ \(pid=.*/, "", tsan) }
-    tsan == "" && /ERROR: ThreadSanitizer: / { tsan = $0; sub(/.*ERROR: /, "", tsan); sub(/ on .*| \(pid=.*/, "", tsan) }
-    lin == "" && /: not linearizable/ { lin = "not linearizable" }
-    go == "" && /broke Go.s contract/ { go = "Range broke Go contract" }
-    gt == "" && /: Failure$/ { gt = "gtest failure" }
-    END {
-      flush()
-      if (status == 124) printf "%s|(the run)|timeout|%s\n", took, kept
-    }
-  ' "$log" | awk '!seen[$0]++' >>"$failures"
+  mut_ctest_failures tsan "$log" "$took" "$status" "$kept" >>"$failures"
   if [ "$status" -ne 0 ] && [ "$status" -ne 124 ] && [ "$(wc -l <"$failures")" -eq "$before" ]; then
     echo "$took|(the run)|ctest exit status $status without a failing test|$kept" >>"$failures"
   fi

@@ -130,21 +130,19 @@ class Atomic {
     rmw(mo);
     return a_.exchange(v, mo);
   }
-  bool compare_exchange_weak(T& expected, T desired, std::memory_order mo = std::memory_order_seq_cst) noexcept {
-    rmw(mo);
-    return a_.compare_exchange_weak(expected, desired, mo);
+  // Compare-exchange, weak or strong, with one order or a success and a
+  // failure order: a read-modify-write point, then the real operation.
+  bool compare_exchange_weak(T& e, T d, std::memory_order mo = std::memory_order_seq_cst) noexcept {
+    return rmw(mo), a_.compare_exchange_weak(e, d, mo);
   }
-  bool compare_exchange_weak(T& expected, T desired, std::memory_order s, std::memory_order f) noexcept {
-    rmw(s);
-    return a_.compare_exchange_weak(expected, desired, s, f);
+  bool compare_exchange_weak(T& e, T d, std::memory_order s, std::memory_order f) noexcept {
+    return rmw(s), a_.compare_exchange_weak(e, d, s, f);
   }
-  bool compare_exchange_strong(T& expected, T desired, std::memory_order mo = std::memory_order_seq_cst) noexcept {
-    rmw(mo);
-    return a_.compare_exchange_strong(expected, desired, mo);
+  bool compare_exchange_strong(T& e, T d, std::memory_order mo = std::memory_order_seq_cst) noexcept {
+    return rmw(mo), a_.compare_exchange_strong(e, d, mo);
   }
-  bool compare_exchange_strong(T& expected, T desired, std::memory_order s, std::memory_order f) noexcept {
-    rmw(s);
-    return a_.compare_exchange_strong(expected, desired, s, f);
+  bool compare_exchange_strong(T& e, T d, std::memory_order s, std::memory_order f) noexcept {
+    return rmw(s), a_.compare_exchange_strong(e, d, s, f);
   }
   T fetch_add(T d, std::memory_order mo = std::memory_order_seq_cst) noexcept {
     rmw(mo);
