@@ -226,6 +226,8 @@ const std::vector<std::pair<std::string, Scenario>>& builtin_scenarios() {
         {"store-vs-store", "setup: Store(1, 1); Load(1)\nt0: Store(1, 101)\nt1: Store(1, 102); Collect; Collect"},
         // A new key (dirty map built, snapshot amended) against Range's promotion.
         {"new-key-vs-range", "setup: Store(1, 1); Load(1)\nt0: Store(2, 101)\nt1: Range; Collect"},
+        // Range promotes dirty (amended, no snapshot yet) while a writer adds a key to it.
+        {"range-vs-new-key", "setup: Store(1, 1)\nt0: Store(2, 201); Load(2)\nt1: Range; Collect"},
         // An entry only dirty holds is deleted while another thread reads it.
         {"delete-from-dirty", "setup: Store(1, 1); Store(2, 2)\nt0: LoadAndDelete(2); Collect\nt1: Load(2); Load(1)"},
         // Compare-and-swap against delete and re-store.
