@@ -34,7 +34,7 @@ Scheduler* g_running = nullptr;     // the scheduler of the run in progress, for
 #if defined(TOPHASH_SCHED_ASAN)
 void on_death() {
   if (g_running == nullptr) return;
-  const std::string r = g_running->report("AddressSanitizer (its report is above)", "");
+  const std::string r = g_running->report("sanitizer (its report is above)", "");
   std::fputs(r.c_str(), stderr);
 }
 #endif
