@@ -453,23 +453,42 @@ std::string Scheduler::report(const std::string& check, const std::string& detai
   for (std::size_t i = 0; i < steps_.size();) {
     const Step& first = steps_[i];
     std::size_t j = i;
-    std::string line;
+    // Tokens "kind object (order)"; a run of three or more of one kind and
+    // order on different objects (a collection scanning its stacks) is
+    // shortened to "kind xN (order)".
+    std::vector<std::pair<std::string, std::string>> toks;  // (kind and order, object)
     while (j < steps_.size() && steps_[j].thread == first.thread && steps_[j].label == first.label &&
            (first.thread >= 0 || j == i)) {
       const Step& st = steps_[j++];
-      if (first.thread >= 0 && st.point == sync::Point::kLoaded) {
+      if (first.thread >= 0 && st.point == sync::Point::kLoaded) continue;
+      if (first.thread < 0) {
+        toks.emplace_back("flush store to", name(st.addr));
         continue;
       }
-      std::string tok = first.thread < 0 ? "flush store to " + name(st.addr) : point_name(st.point);
-      if (first.thread >= 0 && st.point != sync::Point::kPin && st.point != sync::Point::kUnpin &&
-          st.point != sync::Point::kCollect) {
-        const std::string n = name(st.addr);
-        if (!n.empty()) tok += " " + n;
-      }
+      std::string kind = point_name(st.point);
       const bool access = st.point == sync::Point::kLoad || st.point == sync::Point::kStore ||
                           st.point == sync::Point::kRmw;
-      if (first.thread >= 0 && access && st.mo != std::memory_order_seq_cst) tok += std::string(" (") + order_name(st.mo) + ")";
+      if (access && st.mo != std::memory_order_seq_cst) kind += std::string(" (") + order_name(st.mo) + ")";
+      const bool named = st.point != sync::Point::kPin && st.point != sync::Point::kUnpin &&
+                         st.point != sync::Point::kCollect;
+      toks.emplace_back(kind, named ? name(st.addr) : "");
+    }
+    std::string line;
+    for (std::size_t a = 0; a < toks.size();) {
+      std::size_t b = a + 1;
+      while (b < toks.size() && toks[b].first == toks[a].first && toks[b].second != toks[b - 1].second) ++b;
+      std::string tok;
+      if (b - a >= 3) {
+        tok = toks[a].first + " x" + std::to_string(b - a);
+      } else {
+        b = a + 1;
+        const auto paren = toks[a].first.find(" (");
+        tok = toks[a].second.empty() ? toks[a].first
+              : paren == std::string::npos ? toks[a].first + " " + toks[a].second
+                                           : toks[a].first.substr(0, paren) + " " + toks[a].second + toks[a].first.substr(paren);
+      }
       line += (line.empty() ? "" : ", ") + tok;
+      a = b;
     }
     if (line.empty()) line = "goes on from the load above";
     char head[64];
