@@ -53,8 +53,10 @@ mut_ctest_failures() {
     function flush() {
       if (cur != "") {
         if (mode == "sched") {
+          # "scheduler: CHECK" for the scheduler's own checks; a sanitizer's
+          # finding under the scheduler is named by the sanitizer's words.
           check = sched != "" ? sched : asan != "" ? asan : lin != "" ? lin : gt != "" ? gt : ctest_status
-          if (asan != "" && sched ~ /sanitizer/) check = asan
+          if (asan != "" && sched ~ /sanitizer/) check = "scheduler: " asan
           if (steps != "") check = check " (schedule of " steps " steps)"
         } else {
           check = tsan != "" ? tsan : lin != "" ? lin : go != "" ? go : gt != "" ? gt : ctest_status
@@ -80,8 +82,8 @@ mut_ctest_failures() {
     /^The following tests FAILED:/ || /tests passed, [0-9]+ tests failed/ { flush(); next }
     cur == "" { next }
     sched == "" && /^schedule check failed: / { sched = $0; sub(/^schedule check failed: /, "scheduler: ", sched) }
-    asan == "" && /: runtime error: / { asan = $0; sub(/.*: runtime error: /, "", asan); sub(/ of type .*/, "", asan); asan = "scheduler: UndefinedBehaviorSanitizer: " asan }
-    asan == "" && /ERROR: AddressSanitizer: / { asan = $0; sub(/.*ERROR: /, "", asan); sub(/ on .*| \(pid=.*/, "", asan); asan = "scheduler: " asan }
+    asan == "" && /: runtime error: / { asan = $0; sub(/.*: runtime error: /, "", asan); sub(/ of type .*/, "", asan); asan = "UndefinedBehaviorSanitizer: " asan }
+    asan == "" && /ERROR: AddressSanitizer: / { asan = $0; sub(/.*ERROR: /, "", asan); sub(/ on .*| \(pid=.*/, "", asan) }
     steps == "" && /^steps \([0-9]+\)/ { steps = $0; sub(/^steps \(/, "", steps); sub(/\).*/, "", steps) }
     tsan == "" && /WARNING: ThreadSanitizer: / { tsan = $0; sub(/.*WARNING: /, "", tsan); sub(/ \(pid=.*/, "", tsan) }
     tsan == "" && /ERROR: ThreadSanitizer: / { tsan = $0; sub(/.*ERROR: /, "", tsan); sub(/ on .*| \(pid=.*/, "", tsan) }
