@@ -53,8 +53,8 @@ mut_ctest_failures() {
     function flush() {
       if (cur != "") {
         if (mode == "sched") {
-          # "scheduler: CHECK" for the scheduler's own checks; a sanitizer's
-          # finding under the scheduler is named by the sanitizer's words.
+          # "scheduler: CHECK" for the checks of the scheduler; the finding of a
+          # sanitizer under the scheduler is named in the words of the sanitizer.
           check = sched != "" ? sched : asan != "" ? asan : lin != "" ? lin : gt != "" ? gt : ctest_status
           if (asan != "" && sched ~ /sanitizer/) check = "scheduler: " asan
           if (steps != "") check = check " (schedule of " steps " steps)"
