@@ -3,6 +3,7 @@
 //
 //   concurrent-schedule [--bound N] [--max-runs N] [--random-scenarios N]
 //                       [--random N] [--seed S] [--scenario FILE] [--no-builtin]
+//                       [--time S]
 //   concurrent-schedule --replay FILE
 //   concurrent-schedule --rate SECONDS
 //
@@ -14,6 +15,11 @@
 // must take the same steps. A failed check prints the scenario, the
 // schedule and the steps and aborts (exit status from SIGABRT).
 //
+// With --time S the exploration takes about S seconds: each built-in
+// scenario an equal share of half of it (cut short when its share is
+// spent), then generated scenarios until the time is up (instead of
+// --random-scenarios of them).
+//
 // --replay FILE runs a scenario file's "schedule:" line once.
 // --rate S measures schedules per second on a 2-thread scenario of 3
 // operations per thread, for S seconds: complete exploration up to bound
@@ -23,6 +29,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <string>
 
@@ -63,12 +70,12 @@ void check_replay(sched::Scheduler& s, const sched::Scenario& sc) {
 }
 
 void explore(sched::Scheduler& s, const std::string& name, const sched::Scenario& sc, unsigned bound,
-             std::size_t max_runs) {
+             std::size_t max_runs, const std::function<bool()>& stop) {
   const auto t0 = std::chrono::steady_clock::now();
-  const sched::Exploration e = sched::explore_dfs(s, sc, bound, max_runs);
-  check_replay(s, sc);
+  const sched::Exploration e = sched::explore_dfs(s, sc, bound, max_runs, stop);
+  if (e.runs > 0) check_replay(s, sc);
   std::printf("%-26s %7zu schedules (%s, bound %u) in %.2f s\n", name.c_str(), e.runs,
-              e.complete ? "all" : "stopped at --max-runs", bound, seconds_since(t0));
+              e.complete ? "all" : "stopped by --max-runs or --time", bound, seconds_since(t0));
   std::fflush(stdout);
 }
 
@@ -119,7 +126,7 @@ int main(int argc, char** argv) {
   std::uint64_t seed = 1;
   std::string scenario_file, replay_file;
   bool builtin = true;
-  double rate_seconds = 0;
+  double rate_seconds = 0, time_limit = 0;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     const auto value = [&]() -> std::string {
@@ -141,6 +148,7 @@ int main(int argc, char** argv) {
     else if (a == "--scenario") scenario_file = value();
     else if (a == "--replay") replay_file = value();
     else if (a == "--no-builtin") builtin = false;
+    else if (a == "--time") time_limit = static_cast<double>(number());
     else if (a == "--rate") rate_seconds = static_cast<double>(number());
     else usage_error("unknown argument '" + a + "'");
   }
@@ -165,23 +173,32 @@ int main(int argc, char** argv) {
 
   sched::Scheduler s;
   const auto t0 = std::chrono::steady_clock::now();
+  const std::function<bool()> stop = [&] { return time_limit > 0 && seconds_since(t0) >= time_limit; };
   if (!scenario_file.empty()) {
     sched::Scenario sc;
     std::string error;
     if (!sched::parse_scenario(read_file(scenario_file), &sc, nullptr, &error)) usage_error(scenario_file + ": " + error);
-    explore(s, scenario_file, sc, bound, max_runs);
+    explore(s, scenario_file, sc, bound, max_runs, stop);
   } else if (builtin) {
-    for (const auto& [name, sc] : sched::builtin_scenarios()) explore(s, name, sc, bound, max_runs);
+    // With --time, each built-in scenario gets an equal share of half the time.
+    const auto& all = sched::builtin_scenarios();
+    const double share = time_limit / 2 / static_cast<double>(all.size());
+    for (const auto& [name, sc] : all) {
+      const auto start = std::chrono::steady_clock::now();
+      const std::function<bool()> stop_one = [&] { return time_limit > 0 && seconds_since(start) >= share; };
+      explore(s, name, sc, bound, max_runs, stop_one);
+    }
   }
   std::mt19937_64 rng(seed);
   std::size_t runs = 0;
-  for (std::size_t i = 0; i < random_scenarios; ++i) {
+  std::size_t i = 0;
+  for (; time_limit > 0 ? !stop() : i < random_scenarios; ++i) {
     const sched::Scenario sc = sched::random_scenario(rng, 2 + rng() % 2, 5);
     runs += sched::explore_random(s, sc, seed + i, random_runs).runs;
     if (i % 64 == 0) check_replay(s, sc);
   }
-  if (random_scenarios > 0) {
-    std::printf("random: %zu scenarios, %zu schedules (seed %llu)\n", random_scenarios, runs,
+  if (i > 0) {
+    std::printf("random: %zu scenarios, %zu schedules (seed %llu)\n", i, runs,
                 static_cast<unsigned long long>(seed));
   }
   std::printf("all checks passed in %.2f s\n", seconds_since(t0));

@@ -366,10 +366,11 @@ void run_scenario(Scheduler& sched, const Scenario& sc, Strategy& strategy) {
   sched.set_context(nullptr);
 }
 
-Exploration explore_dfs(Scheduler& sched, const Scenario& sc, unsigned bound, std::size_t max_runs) {
+Exploration explore_dfs(Scheduler& sched, const Scenario& sc, unsigned bound, std::size_t max_runs,
+                        const std::function<bool()>& stop) {
   Exploration e;
   DfsStrategy dfs(bound);
-  while (e.runs < max_runs) {
+  while (e.runs < max_runs && !(stop && stop())) {
     if (!dfs.next_run()) {
       e.complete = true;
       break;

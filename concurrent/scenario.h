@@ -25,6 +25,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <random>
 #include <string>
 #include <utility>
@@ -82,8 +83,10 @@ struct Exploration {
   std::size_t runs = 0;
   bool complete = false;  // every schedule within the bound was run
 };
-// Every schedule with at most `bound` preemptions, up to `max_runs` runs.
-Exploration explore_dfs(Scheduler& sched, const Scenario& sc, unsigned bound, std::size_t max_runs);
+// Every schedule with at most `bound` preemptions, up to `max_runs` runs
+// (and, when `stop` is given, until it returns true).
+Exploration explore_dfs(Scheduler& sched, const Scenario& sc, unsigned bound, std::size_t max_runs,
+                        const std::function<bool()>& stop = nullptr);
 // `runs` seeded random schedules.
 Exploration explore_random(Scheduler& sched, const Scenario& sc, std::uint64_t seed, std::size_t runs);
 
