@@ -503,6 +503,10 @@ std::string Scheduler::report(const std::string& check, const std::string& detai
 
 void Scheduler::fail(const std::string& check, const std::string& detail) const {
   const std::string r = report(check, detail);
+  if (!fuzz_target_.empty()) {
+    std::fprintf(stderr, "\n==== tophash: schedule check failed: %s in fuzz target %s ====\n", check.c_str(),
+                 fuzz_target_.c_str());
+  }
   std::fputs(r.c_str(), stderr);
   std::fflush(stderr);
   std::abort();

@@ -152,6 +152,9 @@ class Scheduler final : public sync::Observer {
   void name_object(const void* addr, std::string name);
   // Text printed before the steps of a failure (the scenario).
   void set_context(std::function<std::string()> context) { context_ = std::move(context); }
+  // In a fuzz target: a failure opens with the harness's banner line
+  // "==== tophash: WHAT in fuzz target NAME ====" that the campaign reads.
+  void set_fuzz_target(std::string name) { fuzz_target_ = std::move(name); }
 
   const std::vector<unsigned>& schedule() const { return schedule_; }
   std::size_t steps() const { return steps_.size(); }
@@ -183,6 +186,7 @@ class Scheduler final : public sync::Observer {
   std::vector<Step> steps_;
   std::int64_t clock_ = 0;
   std::function<std::string()> context_;
+  std::string fuzz_target_;
 };
 
 }  // namespace tophash::sched

@@ -16,7 +16,11 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   namespace sched = tophash::sched;
-  static sched::Scheduler* const scheduler = new sched::Scheduler;  // one per process: it claims epoch records
+  static sched::Scheduler* const scheduler = [] {  // one per process: it claims epoch records
+    auto* s = new sched::Scheduler;
+    s->set_fuzz_target("schedule");
+    return s;
+  }();
   std::size_t used = 0;
   const sched::Scenario sc = sched::scenario_from_bytes(data, size, &used);
   sched::ByteStrategy strategy(data + used, size - used);
