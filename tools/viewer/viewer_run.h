@@ -286,7 +286,8 @@ class ViewerRun {
   template <class Bucket>
   static std::string chain_json(const Bucket* b) {
     static constexpr char kHex[] = "0123456789abcdef";
-    bool empty = b == nullptr || b->overflow == nullptr;
+    if (b == nullptr) return "0";  // not allocated yet
+    bool empty = b->overflow == nullptr;
     for (std::size_t s = 0; empty && s < internal::kBucketCnt; ++s) empty = b->tophash[s] == 0;
     if (empty) return "0";
     std::string j = "[";
