@@ -263,6 +263,9 @@ func recordKeys[K comparable](kk keyKind[K], sc *script, verifyEvery bool) (*rec
 		// The garbage collector, started by an allocation of an op, may
 		// draw from the M's random state too.
 		defer debug.SetGCPercent(debug.SetGCPercent(-1))
+		// Growing the stack walks it, and the walk's cache draws too: grow
+		// it now, beyond what any op needs (with the GC off it keeps its size).
+		growStack(4)
 	}
 	if err := gomap.CheckBucketOf[K](); err != nil {
 		return nil, &internalError{err.Error()}
@@ -347,12 +350,25 @@ func (r *recorder[K]) step(o op) error {
 	return r.afterStep(o, wasGrowing)
 }
 
+// growStack uses n frames of 64 KiB of stack.
+//
+//go:noinline
+func growStack(n int) byte {
+	var buf [64 << 10]byte
+	buf[n] = byte(n)
+	if n > 0 {
+		return growStack(n-1) + buf[n]
+	}
+	return buf[0]
+}
+
 // nanHashes runs a put or del of a float64 map and pins, before its line,
 // every hash Go gave a NaN key in it (`hash nan 0xH`, trace-format.md):
 // the op's own key if a NaN (mapassign, mapdelete), then each NaN an
 // evacuation into a bigger array moves, in that order. Each such hash
 // draws fastrand once, and nothing else in the op draws (heap profiling
-// and the garbage collector are off, B stays below 16) but the reseed of a delete that empties the
+// and the garbage collector are off, the stack is grown beforehand, B
+// stays below 16) but the reseed of a delete that empties the
 // map, its last draw: so the op's k-th draw, replayed through the map
 // type's own hasher from the M's state before the op, is its k-th NaN
 // hash.
