@@ -50,18 +50,22 @@ bool Run<T>::on_maps(const Op& op, Effect& e) {
   return true;
 }
 
+// What judges a map that a copy or a move just made.
+template <KeyType T>
+void Run<T>::judge(World& dst) {
+  dst.inv.emplace(*dst.map);
+  dst.pace.emplace(dst.evacuated);
+  dst.own_model = std::make_unique<Model>();
+  dst.model = dst.own_model.get();
+}
+
 // Map dst becomes a copy of the current map (copy-constructed the first
 // time, copy-assigned after).
 template <KeyType T>
 void Run<T>::copy_to(World& dst) {
   const bool fresh = !dst.map;
   probe::map_copy(dst.map, *m_);
-  if (fresh) {
-    dst.inv.emplace(*dst.map);
-    dst.pace.emplace(dst.evacuated);
-    dst.own_model = std::make_unique<Model>();
-    dst.model = dst.own_model.get();
-  }
+  if (fresh) judge(dst);
   if (check_) *dst.model = *model_;
 }
 
@@ -71,12 +75,7 @@ template <KeyType T>
 void Run<T>::move_to(World& dst) {
   const bool fresh = !dst.map;
   probe::map_move(dst.map, *m_);
-  if (fresh) {
-    dst.inv.emplace(*dst.map);
-    dst.pace.emplace(dst.evacuated);
-    dst.own_model = std::make_unique<Model>();
-    dst.model = dst.own_model.get();
-  }
+  if (fresh) judge(dst);
   if (check_) {
     *dst.model = *model_;
     model_->clear();

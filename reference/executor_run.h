@@ -208,6 +208,7 @@ class Run {
   bool on_maps(const Op& op, Effect& e);                    // copy, move, swap, use
   void copy_to(World& dst);
   void move_to(World& dst);
+  void judge(World& dst);
   void end_iterators(std::size_t world);
   void check_other(std::size_t world);
 
@@ -358,10 +359,7 @@ typename Run<T>::World& Run<T>::world(std::size_t n) {
   World& w = worlds_[n];
   if (w.map) return w;
   w.map.emplace(0, p_.config.seed + n, make_hash());
-  w.inv.emplace(*w.map);
-  w.pace.emplace(w.evacuated);
-  w.own_model = std::make_unique<Model>();
-  w.model = w.own_model.get();
+  judge(w);
   return w;
 }
 
