@@ -3,6 +3,7 @@
 //
 //   bucketmap-replay [--check [--brief]] [--max-bytes N] FILE | -
 //   bucketmap-replay --batch [--max-bytes N]
+//   bucketmap-replay --html OUT.html [--expected FILE] [--max-bytes N] FILE | -
 //
 // --check also runs the trace in lockstep on the model with the iteration
 // oracle and the invariant checker (reference/executor.h) and reports the
@@ -21,6 +22,13 @@
 // Sanitizer reports end the process as usual (a leak is reported only at
 // its exit), so failures of that kind are looked for one trace per process.
 //
+// --html writes the layout viewer (tools/viewer/): one self-contained page
+// that steps through the trace, opening at the failing step when a check
+// fails; with --expected (a recorded output, e.g. a Go trace's .expected)
+// it also compares each dump with the recorded one and opens at the first
+// that differs. It prints the page's path and the verdict; the exit status
+// is 0 when the page was written, whatever the verdict.
+//
 // Exit status: 0 on success, 2 on a bad trace (`error: line N: ...` on
 // stderr, after the output of the lines before it) or a usage error, 3
 // when --check finds a failure.
@@ -36,6 +44,7 @@
 
 #include "executor.h"
 #include "replay_explain.h"
+#include "viewer_page.h"
 
 namespace {
 
@@ -50,7 +59,10 @@ constexpr const char* kUsage =
     "(--brief: only the check, the trace up to the failing op and the layout).\n"
     "       bucketmap-replay --batch [--max-bytes N]\n"
     "Checks many traces, each given on standard input as a line `trace N` and N\n"
-    "bytes; prints one line for each: pass, fail OP CHECK, or error LINE WHAT.\n";
+    "bytes; prints one line for each: pass, fail OP CHECK, or error LINE WHAT.\n"
+    "       bucketmap-replay --html OUT.html [--expected FILE] [--max-bytes N] FILE | -\n"
+    "Writes a page that steps through the trace's layouts in a browser; --expected\n"
+    "compares each dump with a recorded output's (a Go trace's .expected file).\n";
 
 // --batch: one verdict line per trace read from standard input.
 int batch(std::uint64_t max_bytes) {
@@ -88,6 +100,8 @@ int batch(std::uint64_t max_bytes) {
 struct Args {
   std::uint64_t max_bytes = std::uint64_t{1} << 30;
   const char* path = nullptr;
+  const char* html = nullptr;      // --html OUT
+  const char* expected = nullptr;  // --expected FILE
   bool check = false, brief = false, batch = false;
 };
 
@@ -101,6 +115,10 @@ std::optional<int> parse_args(int argc, char** argv, Args& a) {
       a.batch = true;
     } else if (std::strcmp(argv[i], "--brief") == 0) {
       a.brief = true;
+    } else if (std::strcmp(argv[i], "--html") == 0 && i + 1 < argc) {
+      a.html = argv[++i];
+    } else if (std::strcmp(argv[i], "--expected") == 0 && i + 1 < argc) {
+      a.expected = argv[++i];
     } else if (std::strcmp(argv[i], "--max-bytes") == 0 && i + 1 < argc) {
       a.max_bytes = std::strtoull(argv[++i], nullptr, 10);
     } else if (std::strcmp(argv[i], "-h") == 0 || std::strcmp(argv[i], "--help") == 0) {
@@ -115,6 +133,11 @@ std::optional<int> parse_args(int argc, char** argv, Args& a) {
   }
   if (a.batch && a.path != nullptr) {
     std::fprintf(stderr, "bucketmap-replay: --batch reads standard input, not '%s'\n%s", a.path, kUsage);
+    return 2;
+  }
+  if ((a.expected != nullptr && a.html == nullptr) || (a.html != nullptr && (a.batch || a.check))) {
+    std::fprintf(stderr, "bucketmap-replay: --expected goes with --html, and --html with neither --batch nor --check\n%s",
+                 kUsage);
     return 2;
   }
   if (!a.batch && a.path == nullptr) {
@@ -167,6 +190,34 @@ int replay(const std::string& text, const Args& a) {
   return 0;
 }
 
+// --html: the layout viewer's page for the trace.
+int write_page(const std::string& text, const Args& a) {
+  auto parsed = trace::parse_trace(text);
+  tophash::tools::viewer::PageOptions o;
+  const std::string path = a.path;
+  o.title = path == "-" ? "standard input" : path.substr(path.find_last_of('/') + 1);
+  o.max_bytes = a.max_bytes;
+  o.parse_error = parsed.error;
+  if (a.expected != nullptr) {
+    o.recorded = read_input(a.expected);
+    if (!o.recorded) return 2;
+  }
+  std::string html;
+  try {
+    html = tophash::tools::viewer::page_html(parsed.program, o);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: %s%s: %s\n", a.expected ? "--expected " : "", a.expected ? a.expected : a.path, e.what());
+    return 2;
+  }
+  std::ofstream f(a.html, std::ios::binary);
+  if (!f || !f.write(html.data(), static_cast<std::streamsize>(html.size())) || !f.flush()) {
+    std::fprintf(stderr, "error: cannot write %s: %s\n", a.html, std::strerror(errno));
+    return 2;
+  }
+  std::printf("wrote %s (%zu bytes)\n", a.html, html.size());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -174,5 +225,6 @@ int main(int argc, char** argv) {
   if (const auto status = parse_args(argc, argv, a)) return *status;
   if (a.batch) return batch(a.max_bytes);
   const auto text = read_input(a.path);
-  return text ? replay(*text, a) : 2;
+  if (!text) return 2;
+  return a.html != nullptr ? write_page(*text, a) : replay(*text, a);
 }

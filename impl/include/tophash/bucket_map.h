@@ -56,7 +56,16 @@
 // and the old array, and each open iterator holds the array it snapshot
 // and the one it stands in. So an iterator stays valid, with no dangling
 // read, across any writes. An iterator must not outlive its map, and
-// moving, swapping, assigning or destroying the map ends its iterators.
+// moving, swapping, assigning or destroying the map ends its iterators:
+// such an iterator may only be destroyed (its map object still alive: it
+// gives its count of live iterators back to the object it was made on),
+// never stepped. Copying a map only reads it: the source's iterators go
+// on; the copy has none. erase_if is a write like any other for an open
+// iterator (it finishes a growth first, then deletes in place), except
+// that a NaN it erases may still come out of an older array the iterator
+// walks, as after clear. A moved-from map is empty (no bucket array, B 0)
+// and usable. The harness holds the iterators to this contract
+// (trace/trace-format.md, "Several maps").
 //
 // Go's known exception (golang/go#59411). clear() abandons a growth in
 // progress and empties the current array in place. An iterator opened
@@ -317,10 +326,16 @@ class BucketMap {
   allocator_type get_allocator() const noexcept { return alloc_; }
 
   // The hash this map uses for `key` now (what the buckets are indexed by).
-  // Random for a key unequal to itself.
+  // Random for a key unequal to itself: one draw r of the map's random
+  // source, as Hash::unequal_key_hash(r, seed) makes it if Hash has that
+  // member (hash.h), else hashing::hash_u64(r, seed).
   std::uint64_t hash_of(const K& key) noexcept {
     if constexpr (!is_reflexive_key<K>::value) {
-      if (!eq_(key, key)) return hashing::hash_u64(rand64(), hash0_);
+      if (!eq_(key, key)) {
+        const std::uint64_t r = rand64();
+        if constexpr (requires(const Hash& h) { h.unequal_key_hash(r, r); }) return hash_.unequal_key_hash(r, hash0_);
+        return hashing::hash_u64(r, hash0_);
+      }
     }
     return hash_(key, hash0_);
   }

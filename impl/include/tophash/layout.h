@@ -99,6 +99,49 @@ auto layout_of(const M& m) {
   return out;
 }
 
+// Where an iterator stands (for layout viewers): the bucket and slot of
+// the entry it yielded last, in the array it walks. `array` says which:
+// the map's current array, its old array (while growing), or neither (an
+// array only the iterator still holds, after a rebuild or a growth that
+// ended); `bucket` indexes that array and `chain` counts overflow links
+// from it.
+struct IterView {
+  enum class Array : std::uint8_t { kNone, kNew, kOld, kHeld };
+  bool walking = false;  // initialised and not at its end
+  std::uint64_t start_bucket = 0;
+  unsigned offset = 0, B = 0;
+  bool wrapped = false;
+  Array array = Array::kNone;
+  std::size_t bucket = 0, chain = 0, slot = 0;
+};
+
+template <class M>
+IterView iter_view(const M& m, const typename M::Iter& it) {
+  using A = debug::BucketMapAccess;
+  IterView v;
+  v.walking = A::iter_walking(it) && it.current_bucket() != nullptr;
+  if (!v.walking) return v;
+  v.start_bucket = it.start_bucket();
+  v.offset = it.offset();
+  v.B = A::iter_B(it);
+  v.wrapped = it.wrapped();
+  const auto* owner = A::iter_owner(it);
+  std::size_t n = std::size_t{1} << v.B;  // an array only the iterator holds has its B
+  v.array = IterView::Array::kHeld;
+  if (owner == A::buckets(m)) {
+    v.array = IterView::Array::kNew;
+    n = std::size_t{1} << A::B(m);
+  } else if (A::growing(m) && owner == A::oldbuckets(m)) {
+    v.array = IterView::Array::kOld;
+    n = A::noldbuckets(m);
+  }
+  const std::size_t current = (it.next_bucket() + (std::size_t{1} << v.B) - 1) & ((std::size_t{1} << v.B) - 1);
+  v.bucket = current & (n - 1);
+  for (auto* b = owner->bucket(v.bucket); b != nullptr && b != it.current_bucket(); b = b->overflow) ++v.chain;
+  v.slot = (it.bucket_steps() + internal::kBucketCnt - 1 + v.offset) & (internal::kBucketCnt - 1);
+  return v;
+}
+
 template <class K>
 std::string dump(const Layout<K>& l) {
   static constexpr char kHex[] = "0123456789abcdef";

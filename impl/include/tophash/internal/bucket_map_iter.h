@@ -56,6 +56,15 @@ class BucketMap<K, V, Hash, KeyEqual, Allocator>::Iter {
   V& value() const noexcept { return *elem_; }
   std::uint64_t start_bucket() const noexcept { return start_bucket_; }
   std::uint8_t offset() const noexcept { return offset_; }
+  // Where it stands, read only (tophash/layout.h's iter_view): the bucket
+  // it visits next (one past the current one, mod 2^B), the bucket of the
+  // current chain it stands in (null when not walking), how many steps of
+  // that bucket it has taken (step i visits slot (i + offset) mod 8), and
+  // whether it has passed the last bucket and started again from 0.
+  std::size_t next_bucket() const noexcept { return bucket_; }
+  const void* current_bucket() const noexcept { return bptr_; }
+  std::uint8_t bucket_steps() const noexcept { return i_; }
+  bool wrapped() const noexcept { return wrapped_; }
 
   // mapiternext. Returns false at the end (and for good after that).
   bool next() noexcept {
