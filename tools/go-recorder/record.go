@@ -240,12 +240,12 @@ type recorder[K comparable, V any] struct {
 	m      map[K]V
 	// clearMap clears m with the loop Go compiles to runtime.mapclear
 	clearMap func(map[K]V)
-	h      *gomap.Hmap
-	mt     *gomap.Maptype
-	seed   uint32          // hash0 the current pins were taken under
-	pinned map[string]bool // by key literal (0 and -0 are two literals)
-	seen   []K             // every key ever named, in first-seen order
-	iters  map[string]*iterState
+	h        *gomap.Hmap
+	mt       *gomap.Maptype
+	seed     uint32          // hash0 the current pins were taken under
+	pinned   map[string]bool // by key literal (0 and -0 are two literals)
+	seen     []K             // every key ever named, in first-seen order
+	iters    map[string]*iterState
 	// every iterator ever declared, replaced ones included
 	declared []*iterState
 	// verifyEvery checks the map's invariants against the pins after every
