@@ -57,6 +57,7 @@ class GoScript {
 
   std::string write() {
     if (p_.config.keys != trace::KeyType::kU64) out_ += std::string("keys ") + trace::key_type_name(p_.config.keys) + "\n";
+    if (p_.config.wide_values) out_ += "values wide\n";
     for (const Op& op : p_.ops) {
       if (line(op)) out_ += "dump\n";
     }

@@ -1,7 +1,8 @@
 // A real Go 1.19 map beside BucketMap, in this process: RapidCheck writes
 // programs in the fuzz byte format (fuzz/decode.h, decoded with the
 // go_layout targets' options, fuzz/targets.h: u64, string or double keys,
-// NaNs among the doubles, hints, at most 512 ops), and each runs through
+// NaNs among the doubles, hints, at most 512 ops; u64 keys also with
+// 136-byte values, `values wide`), and each runs through
 // the lockstep core of the go_layout fuzz targets (fuzz/go/go_lockstep.h):
 // every op on a Go map[K]uint64 and on BucketMap, the two canonical layout
 // dumps compared after every op. A failure shrinks to the fewest commands
@@ -56,15 +57,17 @@ rc::Gen<Bytes> command_gen() {
                         byte_in(0, 256), key_byte(), byte_in(0, 256), byte_in(0, 256));
 }
 
-// A random program of fuzz target `target`'s key type on Go and on
-// BucketMap, their layouts compared after every op.
-void check(const char* target) {
+// A random program of fuzz target `target`'s key type (with 136-byte
+// values if `wide`) on Go and on BucketMap, their layouts compared after
+// every op.
+void check(const char* target, bool wide = false) {
   CaseClock clock(test_name());
   const Bytes header = *header_gen();
   const auto commands = *rc::gen::scale(3, rc::gen::container<std::vector<Bytes>>(command_gen()));
   std::vector<std::uint8_t> bytes(header.begin(), header.end());
   for (const Bytes& c : commands) bytes.insert(bytes.end(), c.begin(), c.end());
-  const trace::Program p = fuzz::decode(bytes.data(), bytes.size(), *fuzz::options_for(target));
+  trace::Program p = fuzz::decode(bytes.data(), bytes.size(), *fuzz::options_for(target));
+  p.config.wide_values = wide;
   Executing executing(p);
   const fuzz::go_layout::Lockstep run = fuzz::go_layout::run_lockstep(p, ("property " + test_name()).c_str());
   if (!run.passed()) RC_FAIL(run.failure);
@@ -76,6 +79,10 @@ RC_GTEST_PROP(GoLockstep, StringKeys, ()) { check("go_layout_string"); }
 
 // NaN keys (key ids 2 and 3): Go hashes each afresh, the recording pins it.
 RC_GTEST_PROP(GoLockstep, DoubleKeys, ()) { check("go_layout_double"); }
+
+// `values wide` (reference/wide.h): Go stores the values indirectly, its
+// buckets hold pointers, evacuation unlinks old overflow chains.
+RC_GTEST_PROP(GoLockstep, U64KeysWideValues, ()) { check("go_layout", true); }
 
 }  // namespace
 }  // namespace tophash::properties
