@@ -545,7 +545,7 @@ func (r *recorder[K, V]) next(o op) error {
 		fmt.Fprintf(&r.exp, "next %s end\n", o.id)
 		return nil
 	}
-	k, v := st.it.Key().Interface().(K), r.vk.read(st.it.Value().Interface().(V))
+	k, v := st.it.Key().Interface().(K), r.vk.reflected(st.it.Value())
 	if hk := *(*K)(iv.Hiter.Key); hk != k && (hk == hk || k == k) { // two NaNs are the same key here
 		return ierr("line %d: hiter.key does not point at the key reflect returned", o.line)
 	}

@@ -8,6 +8,7 @@ package main
 
 import (
 	"encoding/binary"
+	"reflect"
 	"unsafe"
 )
 
@@ -23,18 +24,23 @@ type valueKind[V any] struct {
 	// stored reads the value of a bucket's elem slot (8 bytes: the value,
 	// or a pointer to it when it is stored indirectly)
 	stored func(elem *uint64) uint64
+	// reflected reads a value an iterator returned (without boxing a
+	// uint64: an op allocates nothing it need not)
+	reflected func(reflect.Value) uint64
 }
 
 var u64Values = valueKind[uint64]{
-	make:   func(v uint64) uint64 { return v },
-	read:   func(v uint64) uint64 { return v },
-	stored: func(elem *uint64) uint64 { return *elem },
+	make:      func(v uint64) uint64 { return v },
+	read:      func(v uint64) uint64 { return v },
+	stored:    func(elem *uint64) uint64 { return *elem },
+	reflected: func(v reflect.Value) uint64 { return v.Uint() },
 }
 
 var wideValues = valueKind[wideValue]{
-	make:   makeWide,
-	read:   readWide,
-	stored: func(elem *uint64) uint64 { return readWide(**(**wideValue)(unsafe.Pointer(elem))) },
+	make:      makeWide,
+	read:      readWide,
+	stored:    func(elem *uint64) uint64 { return readWide(**(**wideValue)(unsafe.Pointer(elem))) },
+	reflected: func(v reflect.Value) uint64 { return readWide(v.Interface().(wideValue)) },
 }
 
 func makeWide(v uint64) wideValue {
