@@ -34,23 +34,34 @@ enum class Cmd : std::uint8_t {
   kClose,       // close I
   kReserve,     // reserve X << (Y&3)
   kShrinkToFit, // shrink_to_fit
+  // The C++ API (only with h1 bit 7 set; otherwise skipped as before):
+  kEraseIf,     // erase_if: X % 5 picks none, all, nan, mod (1+(Y&7)) (Z&7), values Y<<6 .. (Y<<6)+(Z<<6)
+  kDelWalk,     // Go's delete-while-ranging: iter I start Z offset X&7, then (Y&63)+1 rounds of
+                //   next I and, every (1+((X>>3)&3))-th round, del_at I
+  kDelAt,       // del_at I
+  kMaps,        // Y&3 picks copy, move, swap, use; map X&3 (copy, move, swap of the current map: skipped)
+  kTryEmplace,  // try_emplace X (value Y|Z<<8)
+  kAssign,      // Z&1: index X, else insert_or_assign X (value Y)
+  kLookup,      // Y&3 picks at, find, count, contains of X
 };
+
+constexpr bool is_api(Cmd c) { return c >= Cmd::kEraseIf; }
 
 // 32 opcodes; the weights are the number of codes each command gets.
 constexpr Cmd kTable[32] = {
     Cmd::kPut,     Cmd::kPut,     Cmd::kPut,     Cmd::kPut,      Cmd::kPut,      Cmd::kPut,   Cmd::kPut,
     Cmd::kDel,     Cmd::kDel,     Cmd::kGet,     Cmd::kLen,      Cmd::kClear,    Cmd::kPutRange,
     Cmd::kDelRange, Cmd::kIter,   Cmd::kNext,    Cmd::kNext,     Cmd::kDrain,    Cmd::kClose, Cmd::kReserve,
-    Cmd::kShrinkToFit, Cmd::kGetRange, Cmd::kPutWide, Cmd::kDelWide, Cmd::kSkip, Cmd::kSkip, Cmd::kSkip,
-    Cmd::kSkip,    Cmd::kSkip,    Cmd::kSkip,    Cmd::kSkip,     Cmd::kSkip};
+    Cmd::kShrinkToFit, Cmd::kGetRange, Cmd::kPutWide, Cmd::kDelWide, Cmd::kEraseIf, Cmd::kDelWalk, Cmd::kMaps,
+    Cmd::kTryEmplace, Cmd::kAssign, Cmd::kLookup, Cmd::kDelAt,  Cmd::kMaps};
 
 // Several iterators stepped between writes, growth during iteration.
 constexpr Cmd kIterTable[32] = {
     Cmd::kPut,   Cmd::kPut,   Cmd::kPut,      Cmd::kPut,     Cmd::kDel,      Cmd::kDel,     Cmd::kGet,
     Cmd::kClear, Cmd::kPutRange, Cmd::kDelRange, Cmd::kIter, Cmd::kIter,     Cmd::kIter,    Cmd::kNext,
     Cmd::kNext,  Cmd::kNext,  Cmd::kNext,     Cmd::kNext,    Cmd::kNext,     Cmd::kDrain,   Cmd::kDrain,
-    Cmd::kClose, Cmd::kReserve, Cmd::kShrinkToFit, Cmd::kPutWide, Cmd::kDelWide, Cmd::kSkip, Cmd::kSkip,
-    Cmd::kSkip,  Cmd::kSkip,  Cmd::kSkip,     Cmd::kSkip};
+    Cmd::kClose, Cmd::kReserve, Cmd::kShrinkToFit, Cmd::kPutWide, Cmd::kDelWide, Cmd::kDelWalk, Cmd::kDelWalk,
+    Cmd::kDelAt, Cmd::kEraseIf, Cmd::kMaps,    Cmd::kLookup};
 
 constexpr std::size_t kIters = 4;
 
@@ -100,8 +111,14 @@ class Decoder {
     p_.config.seed = hashing::hash_u64(static_cast<std::uint64_t>(h[2]) | static_cast<std::uint64_t>(h[3]) << 8, 0x5eed);
     if (h[0] >= 0x80) emit(OpKind::kHint, static_cast<std::uint64_t>(h[0] & 0x7f) * 2);
     const Cmd* table = opt_.iteration_heavy ? kIterTable : kTable;
+    const bool api = opt_.api && (h[1] & 0x80) != 0;
     for (std::size_t pos = 4; pos + 4 <= size && p_.ops.size() < opt_.max_ops; pos += 4) {
-      command(table[data[pos] & 31], (data[pos] >> 5) & 3, data[pos + 1], data[pos + 2], data[pos + 3]);
+      const Cmd c = table[data[pos] & 31];
+      if (is_api(c)) {
+        if (api) api_command(c, (data[pos] >> 5) & 3, data[pos + 1], data[pos + 2], data[pos + 3]);
+        continue;
+      }
+      command(c, (data[pos] >> 5) & 3, data[pos + 1], data[pos + 2], data[pos + 3]);
     }
   }
 
@@ -183,13 +200,72 @@ class Decoder {
         break;
       case Cmd::kReserve: emit(OpKind::kReserve, static_cast<std::uint64_t>(x) << (y & 3u)); break;
       case Cmd::kShrinkToFit: emit(OpKind::kShrinkToFit); break;
+      default: break;  // the C++ API: api_command
     }
+  }
+
+  void api_command(Cmd c, unsigned it, std::uint8_t x, std::uint8_t y, std::uint8_t z) {
+    switch (c) {
+      case Cmd::kEraseIf: erase_if(x, y, z); break;
+      case Cmd::kDelWalk: del_walk(it, x, y, z); break;
+      case Cmd::kDelAt:
+        if (declared_[it]) emit(OpKind::kDelAt, 0, 0, 0, iter(it));
+        break;
+      case Cmd::kMaps: maps(x & 3u, y & 3u); break;
+      case Cmd::kTryEmplace: emit(OpKind::kTryEmplace, key(x), value(y | static_cast<std::uint32_t>(z) << 8)); break;
+      case Cmd::kAssign:
+        if (z & 1u) {
+          emit(OpKind::kIndex, key(x), trace::default_value_repr(p_));
+        } else {
+          emit(OpKind::kInsertOrAssign, key(x), value(y));
+        }
+        break;
+      case Cmd::kLookup: {
+        constexpr OpKind kLookups[4] = {OpKind::kAt, OpKind::kFind, OpKind::kCount, OpKind::kContains};
+        emit(kLookups[y & 3u], key(x));
+        break;
+      }
+      default: break;
+    }
+  }
+
+  void erase_if(std::uint8_t x, std::uint8_t y, std::uint8_t z) {
+    using trace::ErasePred;
+    switch (x % 5) {
+      case 0: emit(OpKind::kEraseIf, static_cast<std::uint64_t>(ErasePred::kNone)); break;
+      case 1: emit(OpKind::kEraseIf, static_cast<std::uint64_t>(ErasePred::kAll)); break;
+      case 2: emit(OpKind::kEraseIf, static_cast<std::uint64_t>(ErasePred::kNaN)); break;
+      case 3: emit(OpKind::kEraseIf, static_cast<std::uint64_t>(ErasePred::kMod), 1 + (y & 7u), z & 7u); break;
+      default: {
+        const std::uint64_t lo = static_cast<std::uint64_t>(y) << 6;
+        emit(OpKind::kEraseIf, static_cast<std::uint64_t>(ErasePred::kValues), lo, lo + (static_cast<std::uint64_t>(z) << 6));
+      }
+    }
+  }
+
+  // for k := range m { if cond { delete(m, k) } }, cond every n-th key.
+  void del_walk(unsigned it, std::uint8_t x, std::uint8_t y, std::uint8_t z) {
+    declared_[it] = true;
+    emit(OpKind::kIter, 0, z, x & 7u, iter(it));
+    const unsigned every = 1 + ((x >> 3) & 3u);
+    for (unsigned r = 0; r <= (y & 63u); ++r) {
+      emit(OpKind::kNext, 0, 0, 0, iter(it));
+      if (r % every == 0) emit(OpKind::kDelAt, 0, 0, 0, iter(it));
+    }
+  }
+
+  void maps(unsigned n, unsigned which) {
+    constexpr OpKind kMapOps[4] = {OpKind::kCopy, OpKind::kMove, OpKind::kSwap, OpKind::kUse};
+    if (which != 3 && n == cur_map_) return;  // copy, move, swap name another map
+    emit(kMapOps[which], n);
+    if (which == 3) cur_map_ = n;
   }
 
   const DecodeOptions& opt_;
   Program& p_;
   int iter_index_[kIters] = {-1, -1, -1, -1};
   bool declared_[kIters] = {false, false, false, false};
+  unsigned cur_map_ = 0;  // the map `use` made current
   std::unordered_map<std::uint32_t, std::uint32_t> keys_, values_;
 };
 

@@ -8,7 +8,12 @@
 // Header (4 bytes):
 //   h0  hint: below 0x80 none, else `hint (h0 & 0x7f) * 2`
 //   h1  hash mode, where the target allows both: bit 0 set = tiny hash
-//       with 1 + ((h1 >> 1) & 15) distinct values, else the real hasher
+//       with 1 + ((h1 >> 1) & 15) distinct values, else the real hasher;
+//       bit 7 set (where DecodeOptions::api): the C++ API's commands
+//       (erase_if, deleting through an iterator, copy/move/swap/use of
+//       several maps, the insert family and lookups) take the opcodes that
+//       are skipped otherwise. Inputs without it decode as they always
+//       have (corpus/decoded-programs.txt pins that).
 //   h2 h3  16-bit seed, spread to the map's 64-bit seed
 // Commands (4 bytes each): OP X Y Z. OP & 31 is the opcode (table in
 // decode.cc; unknown ones are skipped), (OP >> 5) & 3 names iterator
@@ -28,6 +33,7 @@ struct DecodeOptions {
   bool real_hash = true;   // the real hasher is allowed
   bool tiny_hash = false;  // the tiny hash is allowed (both: h1 bit 0 chooses)
   bool iteration_heavy = false;  // an opcode table biased to iterators
+  bool api = true;  // h1 bit 7 turns the C++ API's commands on (off: the Go-in-the-loop targets)
   std::size_t max_ops = std::size_t{1} << 14;  // after expanding ranges
 };
 

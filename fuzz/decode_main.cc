@@ -5,7 +5,10 @@
 //                                       for the files in it): the printed
 //                                       trace parses back to the same
 //                                       program and passes the lockstep
-//                                       checks (exit 1 if not)
+//                                       checks (exit 1 if not); an input
+//                                       listed in corpus/decoded-programs.txt
+//                                       (found above its directory) still
+//                                       decodes to the program listed there
 //   fuzz-decode --stats TARGET PATH...  for every file: what its run reached
 //                                       (ops, largest B, growth, same-size
 //                                       growth, iteration during growth)
@@ -13,6 +16,7 @@
 // TARGET is a fuzz target name (fuzz/targets.h); for "trace" the input is
 // already a trace and is printed as parsed.
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -88,6 +92,42 @@ bool check_round_trip(const std::string& file, const trace::Program& p) {
   return false;
 }
 
+// FNV-1a 64, as corpus/decoded-programs.txt records a printed trace.
+std::uint64_t fnv1a(const std::string& s) {
+  std::uint64_t h = 0xcbf29ce484222325ull;
+  for (unsigned char c : s) h = (h ^ c) * 0x100000001b3ull;
+  return h;
+}
+
+// --check: an input decodes to the program corpus/decoded-programs.txt
+// recorded for it (decoding keeps the meaning of old inputs).
+bool check_pinned(const std::string& file, const std::string& target, const trace::Program& p) {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::absolute(fs::path(file)).parent_path();
+  for (int up = 0; up < 4 && !dir.empty(); ++up, dir = dir.parent_path()) {
+    std::ifstream list(dir / "decoded-programs.txt");
+    if (!list) continue;
+    const std::string rel = fs::relative(fs::absolute(fs::path(file)), dir).generic_string();
+    std::string t, path, digest;
+    while (list >> t) {
+      if (t[0] == '#') {
+        std::getline(list, t);
+        continue;
+      }
+      list >> path >> digest;
+      if (t != target || path != rel) continue;
+      char want[17];
+      std::snprintf(want, sizeof want, "%016llx", static_cast<unsigned long long>(fnv1a(trace::print_trace(p))));
+      if (digest == want) return true;
+      std::fprintf(stderr, "%s: decodes to another program than %s records (an old input changed meaning)\n",
+                   file.c_str(), (dir / "decoded-programs.txt").string().c_str());
+      return false;
+    }
+    return true;  // not listed: a newer input
+  }
+  return true;
+}
+
 int usage() {
   std::fprintf(stderr, "usage: fuzz-decode [--check | --stats] TARGET FILE...\n");
   return 2;
@@ -126,7 +166,7 @@ int main(int argc, char** argv) {
       print_stats(file, p);
     } else if (mode == Mode::kPrint) {
       std::fputs(trace::print_trace(p).c_str(), stdout);
-    } else if (!check_round_trip(file, p)) {
+    } else if (!check_round_trip(file, p) || (opt && !check_pinned(file, target, p))) {
       ++bad;
     }
   }

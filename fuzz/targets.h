@@ -43,6 +43,7 @@ inline std::optional<DecodeOptions> options_for(std::string_view target) {
              : target == "go_layout_double" ? KeyType::kDouble
                                             : KeyType::kU64;
     o.max_ops = 512;
+    o.api = false;  // Go's map has no erase_if, copy, move, swap or insert family
   } else {
     return std::nullopt;
   }

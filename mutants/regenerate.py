@@ -95,6 +95,22 @@ M = [
   "inline constexpr unsigned kMaxOverflowLog2 = 15;",
   "inline constexpr unsigned kMaxOverflowLog2 = 2;  // planted: 2, not 15",
   "tooManyOverflowBuckets caps B at 2 instead of 15: from B = 3 on a same-size growth starts at 4 overflow buckets"),
+ ("api-erase-if-no-overflow", "impl/include/tophash/internal/bucket_map_write.h",
+  "    for (BucketT* b = orig; b != nullptr; b = b->overflow) {\n      for (std::size_t i = 0; i < kCnt; ++i) {\n        if (!internal::is_filled(b->tophash[i])) continue;\n        if (!pred(",
+  "    for (BucketT* b = orig; b != nullptr; b = nullptr) {  // planted: overflow buckets are skipped\n      for (std::size_t i = 0; i < kCnt; ++i) {\n        if (!internal::is_filled(b->tophash[i])) continue;\n        if (!pred(",
+  "erase_if looks only at each chain's first bucket: entries in overflow buckets are never erased"),
+ ("api-copy-drops-old-array", "impl/include/tophash/internal/bucket_map_write.h",
+  "      if (bi < self->noldbuckets()) walk(self->oldbuckets_, bi);",
+  "      // planted: the old array's entries are not copied",
+  "a copy of a map in mid-growth drops the entries not yet evacuated from the old array"),
+ ("api-move-count-left", "impl/include/tophash/internal/bucket_map_write.h",
+  "  other.count_ = 0;\n",
+  "  // planted: the moved-from map keeps its count\n",
+  "a move leaves the source's count behind: the moved-from map says it holds entries"),
+ ("api-try-emplace-overwrites", "impl/include/tophash/bucket_map.h",
+  "    return assign(std::forward<KK>(key), /*overwrite=*/false, std::forward<Args>(args)...);",
+  "    return assign(std::forward<KK>(key), /*overwrite=*/true, std::forward<Args>(args)...);  // planted",
+  "try_emplace (and operator[]) overwrite a present key's value"),
 ]
 for name, path, old, new, what in M:
     text = open(os.path.join(ROOT, path)).read()

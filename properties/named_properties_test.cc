@@ -349,13 +349,16 @@ RC_GTEST_PROP(Named, GrowthWorkFollowsGoInLargeMaps, (std::uint64_t seed)) {
 // they come (so q grows while it is stepped).
 trace::Op rewritten(const trace::Program& p, trace::Program& q, trace::Op op) {
   using K = trace::OpKind;
+  const bool writes = op.kind == K::kPut || op.kind == K::kTryEmplace || op.kind == K::kInsertOrAssign ||
+                      op.kind == K::kIndex;  // a key and a value (index: the default value)
+  const bool keyed = writes || op.kind == K::kDel || op.kind == K::kGet || op.kind == K::kPin || op.kind == K::kAt ||
+                     op.kind == K::kFind || op.kind == K::kCount || op.kind == K::kContains;
   if (p.config.keys == trace::KeyType::kString) {
-    if (op.kind == K::kPut || op.kind == K::kDel || op.kind == K::kGet || op.kind == K::kPin) {
-      op.a = q.string_index(p.strings[op.a]);
-    }
-    if (op.kind == K::kPut) op.b = q.string_index(p.strings[op.b]);
+    if (keyed) op.a = q.string_index(p.strings[op.a]);
+    if (writes) op.b = q.string_index(p.strings[op.b]);
   }
-  if (op.kind == K::kIter || op.kind == K::kNext || op.kind == K::kDrain || op.kind == K::kClose) {
+  if (op.kind == K::kIter || op.kind == K::kNext || op.kind == K::kDrain || op.kind == K::kClose ||
+      op.kind == K::kDelAt) {
     op.iter = q.iter_index(p.iter_names[op.iter]);
   }
   return op;

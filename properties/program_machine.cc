@@ -287,6 +287,7 @@ struct OpenIter : Command {
   void checkPreconditions(const GenState& s) const override { RC_PRE(fits(s, 2, 1)); }
   void apply(GenState& s) const override {
     s.open[it] = true;
+    s.owner[it] = s.cur;
     spend(s, 2, 1);
   }
   void run(const GenState&, ProgramSut& sut) const override {
@@ -441,6 +442,148 @@ struct WriteAndStep : Command {
   }
 };
 
+// ---- the C++ API beyond Go's map ----
+
+// The current map's facts and the other map's trade places.
+void swap_sides(GenState& s) {
+  std::swap(s.present, s.other.present);
+  std::swap(s.count, s.other.count);
+  std::swap(s.nans, s.other.nans);
+  std::swap(s.peak, s.other.peak);
+}
+void end_iters_of(GenState& s, int map) {
+  for (int it = 0; it < kIters; ++it) {
+    if (s.owner[it] == map) s.open[it] = false;
+  }
+}
+
+// erase_if with a predicate on key ids (mod) or one of the fixed ones.
+struct EraseIf : Command {
+  int kind = *rc::gen::inRange(0, 5);  // none, all, nan, mod, values
+  std::uint64_t n = *rc::gen::inRange<std::uint64_t>(1, 6), r = *rc::gen::inRange<std::uint64_t>(0, 6);
+  std::uint64_t lo = *rc::gen::inRange<std::uint64_t>(0, 1000), width = *rc::gen::inRange<std::uint64_t>(0, 500);
+  trace::Op op() const {
+    trace::Op o{OpKind::kEraseIf};
+    o.a = static_cast<std::uint64_t>(kind);
+    o.b = kind == 3 ? n : kind == 4 ? lo : 0;
+    o.c = kind == 3 ? r : kind == 4 ? lo + width : 0;
+    return o;
+  }
+  // Only u64 and counted keys are their ids, so only there is the state exact.
+  void apply(GenState& s) const override {
+    const bool ids = s.config.keys == trace::KeyType::kU64 || s.config.keys == trace::KeyType::kCounted;
+    if (kind == 1) {
+      s.present.clear();
+      s.count = s.nans = 0;
+    } else if (kind == 2) {
+      s.count -= s.nans;
+      s.nans = 0;
+    } else if (kind == 3 && ids) {
+      for (auto it = s.present.begin(); it != s.present.end();) {
+        if (*it % n == r) {
+          it = s.present.erase(it);
+          --s.count;
+        } else {
+          ++it;
+        }
+      }
+    }
+    spend(s, 1);
+  }
+  void run(const GenState&, ProgramSut& sut) const override { sut.run(op()); }
+  void show(std::ostream& os) const override { os << "EraseIf(" << kind << ", " << n << ", " << r << ", " << lo << ")"; }
+};
+
+// Go's batch delete: for k := range m { if cond { delete(m, k) } }, cond
+// every `every`-th key; up to count + 1 rounds of next and del_at.
+struct DeleteWhileRanging : Command {
+  int it = *rc::gen::inRange(0, kIters);
+  std::uint64_t start = *rc::gen::arbitrary<std::uint64_t>();
+  std::uint64_t offset = *rc::gen::inRange<std::uint64_t>(0, 8);
+  int every = *rc::gen::inRange(1, 4);
+  std::size_t rounds(const GenState& s) const { return s.count + 1; }
+  void checkPreconditions(const GenState& s) const override {
+    RC_PRE(s.count <= 400 && fits(s, 2 * rounds(s) + 1, rounds(s)));
+  }
+  void apply(GenState& s) const override {
+    const std::size_t k = rounds(s);
+    if (every == 1) {  // everything but the NaN entries goes
+      s.present.clear();
+      s.count = s.nans;
+    }
+    s.open[it] = false;  // walked to its end
+    spend(s, 2 * k + 1, k);
+  }
+  void run(const GenState& s, ProgramSut& sut) const override {
+    iter_op(sut, OpKind::kIter, it, start, offset);
+    for (std::size_t i = 0; i < rounds(s); ++i) {
+      iter_op(sut, OpKind::kNext, it);
+      if (i % every == 0) iter_op(sut, OpKind::kDelAt, it);
+    }
+    sut.open[it] = false;
+  }
+  void show(std::ostream& os) const override { os << "DeleteWhileRanging(i" << it << ", every " << every << ")"; }
+};
+
+// copy, move or swap with the other map, or make it the current one.
+struct OtherMap : Command {
+  int which = *rc::gen::inRange(0, 4);  // copy, move, swap, use
+  void apply(GenState& s) const override {
+    const int other = 1 - s.cur;
+    if (which == 0) {
+      s.other = GenState::Side{s.present, s.count, s.nans, s.peak};
+      end_iters_of(s, other);
+    } else if (which == 1) {
+      s.other = GenState::Side{s.present, s.count, s.nans, s.peak};
+      s.present.clear();
+      s.count = s.nans = s.peak = 0;
+      end_iters_of(s, other);
+      end_iters_of(s, s.cur);
+    } else if (which == 2) {
+      swap_sides(s);
+      end_iters_of(s, other);
+      end_iters_of(s, s.cur);
+    } else {
+      swap_sides(s);
+      s.cur = other;
+    }
+    spend(s, 1);
+  }
+  void run(const GenState& s, ProgramSut& sut) const override {
+    constexpr OpKind kOps[4] = {OpKind::kCopy, OpKind::kMove, OpKind::kSwap, OpKind::kUse};
+    trace::Op op{kOps[which]};
+    op.a = static_cast<std::uint64_t>(1 - s.cur);
+    sut.run(op);
+  }
+  void show(std::ostream& os) const override {
+    static const char* const kNames[4] = {"Copy", "Move", "Swap", "Use"};
+    os << kNames[which] << "OtherMap";
+  }
+};
+
+// The insert family and the lookups on one key (present or not).
+struct InsertFamily : Command {
+  int kind = *rc::gen::inRange(0, 7);  // try_emplace, insert_or_assign, index, at, find, count, contains
+  std::uint32_t id = 0, value = *rc::gen::inRange<std::uint32_t>(0, 1000);
+  explicit InsertFamily(const GenState& s) {
+    id = (!s.present.empty() && *rc::gen::inRange(0, 2) == 0) ? *rc::gen::elementOf(s.present)
+                                                               : *rc::gen::inRange<std::uint32_t>(0, 64);
+  }
+  void apply(GenState& s) const override {
+    if (kind < 3) note_put(s, id);
+    spend(s, 1);
+  }
+  void run(const GenState&, ProgramSut& sut) const override {
+    constexpr OpKind kOps[7] = {OpKind::kTryEmplace, OpKind::kInsertOrAssign, OpKind::kIndex, OpKind::kAt,
+                                OpKind::kFind, OpKind::kCount, OpKind::kContains};
+    trace::Op op{kOps[kind]};
+    op.a = fuzz::key_for_id(sut.program, id);
+    op.b = kind == 2 ? trace::default_value_repr(sut.program) : fuzz::value_for_id(sut.program, value);
+    sut.run(op);
+  }
+  void show(std::ostream& os) const override { os << "InsertFamily(" << kind << ", " << id << ", " << value << ")"; }
+};
+
 }  // namespace
 
 
@@ -469,6 +612,10 @@ rc::Gen<std::shared_ptr<const Command>> command_gen(const GenState& s) {
       {iterating ? 4u : 0u, execOneOfWithArgs<DrainIter>()(s)},
       {iterating ? 2u : 0u, execOneOfWithArgs<CloseIter>()(s)},
       {iterating ? 14u : 0u, execOneOfWithArgs<WriteAndStep>()(s)},
+      {any ? 3u : 0u, execOneOfWithArgs<EraseIf>()(s)},
+      {any ? 3u : 0u, execOneOfWithArgs<DeleteWhileRanging>()(s)},
+      {3, execOneOfWithArgs<OtherMap>()(s)},
+      {5, execOneOfWithArgs<InsertFamily>()(s)},
   });
 }
 
@@ -496,7 +643,8 @@ ProgramSut::ProgramSut(const trace::Config& config) {
 
 void ProgramSut::run(const trace::Op& op) {
   program.ops.push_back(op);
-  puts += op.kind == OpKind::kPut;
+  puts += op.kind == OpKind::kPut || op.kind == OpKind::kTryEmplace || op.kind == OpKind::kInsertOrAssign ||
+          op.kind == OpKind::kIndex;
   execution->set_max_drain(drain_budget(puts));
   Executing on_the_clock(program);
   fail_unless_passed(*this, execution->step());

@@ -60,6 +60,17 @@ struct GenState {
   std::array<bool, kIters> open{};  // iterator declared and not drained or closed
   std::size_t ops = 0;              // ops written
   std::size_t steps = 0;            // iterator steps written
+  // The C++ API's second map (copy, move, swap, use): the fields above
+  // describe the current map; `other` the other one (map 1 - cur), which
+  // swaps with them on `use` and `swap`. Iterators belong to the map
+  // current at their start (owner).
+  struct Side {
+    std::set<std::uint32_t> present;
+    std::size_t count = 0, nans = 0, peak = 0;
+  };
+  Side other;
+  int cur = 0;
+  std::array<int, kIters> owner{};
 };
 
 // The system: the program written so far, and its execution, which has

@@ -3,7 +3,9 @@
 // (iter_oracle.h), the map's invariants (invariants.h), when growth starts
 // (go_rules.h) and how fast it progresses (growth_pace.h) after every op.
 // The parts: executor_run.h (a run: its state, a step, the start and the
-// end), executor_ops.h (one handler per op kind), executor_checks.h (the
+// end), executor_ops.h (one handler per op kind; executor_api.h and
+// executor_maps.h those of the C++ API and a program's several maps, each
+// map with its own model, invariants and pace), executor_checks.h (the
 // checks after each op and at the end), executor_pin.h (the whole program,
 // or a Stepper; a late failure pinned to its op), probe.h (the map's
 // operations, out of line).

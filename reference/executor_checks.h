@@ -17,8 +17,8 @@ void Run<T>::after_op(const Op& op, const Before& b, const Effect& e) {
     fail_with("growth: unexpected", "'", [this, o = &op](std::string& s) { s += trace::print_op(p_, *o); },
               "' replaced the bucket array");
   }
-  if (m.size() != model_.size()) {
-    fail_with("result: len", "the map holds ", m.size(), " entries, want ", model_.size());
+  if (m.size() != model_->size()) {
+    fail_with("result: len", "the map holds ", m.size(), " entries, want ", model_->size());
   }
   if constexpr (kCounted) check_counted_values();
   check_iterator_lifetimes();
@@ -47,26 +47,7 @@ template <KeyType T>
 void Run<T>::check_counted_values() {
   if (const char* e = CountedKey::stats().error) fail_with("counted: misuse", e);
   if (const char* e = CountedValue::stats().error) fail_with("counted: misuse", e);
-  const Map& m = *m_;
-  std::int64_t held = static_cast<std::int64_t>(model_.size());
-  // Arrays counted so far (on the stack for up to kInlineSlots iterators).
-  std::array<const void*, 2 + 2 * kInlineSlots> seen_inline;
-  std::vector<const void*> seen_more;
-  std::size_t nseen = 2;
-  if (nslots_ > kInlineSlots) seen_more.resize(2 + 2 * nslots_);
-  const void** seen = nslots_ > kInlineSlots ? seen_more.data() : seen_inline.data();
-  seen[0] = A::buckets(m);
-  seen[1] = A::oldbuckets(m);
-  auto count = [&](const auto* arr) {
-    if (arr == nullptr || std::find(seen, seen + nseen, arr) != seen + nseen) return;
-    seen[nseen++] = arr;
-    held += static_cast<std::int64_t>(filled_slots(arr));
-  };
-  each_slot([&](Slot& s) {
-    if (!s.it || !A::iter_walking(*s.it)) return;
-    count(A::iter_snapshot(*s.it));
-    count(A::iter_owner(*s.it));
-  });
+  const std::int64_t held = counted_held();
   const auto owning = CountedValue::stats().owning;
   if (owning != held) {
     fail_with("counted: values", owning, " values are alive for ", held,
@@ -74,11 +55,41 @@ void Run<T>::check_counted_values() {
   }
 }
 
+// Values every map's entries hold, and those in the old arrays only
+// iterators hold.
+template <KeyType T>
+std::int64_t Run<T>::counted_held() {
+  std::int64_t held = 0;
+  // Arrays counted so far (on the stack for up to kInlineSlots iterators).
+  std::array<const void*, 2 * trace::kMaxMaps + 2 * kInlineSlots> seen_inline;
+  std::vector<const void*> seen_more;
+  std::size_t nseen = 0;
+  if (nslots_ > kInlineSlots) seen_more.resize(2 * trace::kMaxMaps + 2 * nslots_);
+  const void** seen = nslots_ > kInlineSlots ? seen_more.data() : seen_inline.data();
+  auto count = [&](const auto* arr, bool filled) {
+    if (arr == nullptr || std::find(seen, seen + nseen, arr) != seen + nseen) return;
+    seen[nseen++] = arr;
+    if (filled) held += static_cast<std::int64_t>(filled_slots(arr));
+  };
+  for (const World& w : worlds_) {
+    if (!w.map) continue;
+    held += static_cast<std::int64_t>(w.model->size());
+    count(A::buckets(*w.map), false);
+    count(A::oldbuckets(*w.map), false);
+  }
+  each_slot([&](Slot& s) {
+    if (!s.it || !A::iter_walking(*s.it)) return;
+    count(A::iter_snapshot(*s.it), true);
+    count(A::iter_owner(*s.it), true);
+  });
+  return held;
+}
+
 // Each open iterator walks exactly while its oracle says it should, on
-// arrays that are alive; the map counts them.
+// arrays that are alive; each map counts its own.
 template <KeyType T>
 void Run<T>::check_iterator_lifetimes() {
-  std::size_t walking = 0;
+  std::array<std::size_t, trace::kMaxMaps> walking{};
   each_slot([&](Slot& s) {
     if (!s.it) return;
     const bool w = A::iter_walking(*s.it);
@@ -86,7 +97,7 @@ void Run<T>::check_iterator_lifetimes() {
       fail_with("iteration: lifetime", "an iterator is ", w ? "still walking after its end" : "not walking before its end");
     }
     if (!w) return;
-    ++walking;
+    ++walking[s.world];
     const auto* snap = A::iter_snapshot(*s.it);
     const auto* owner = A::iter_owner(*s.it);
     if (snap == nullptr || snap->refs() == 0 || snap->log2_len() != A::iter_B(*s.it) ||
@@ -94,8 +105,10 @@ void Run<T>::check_iterator_lifetimes() {
       fail_with("iteration: lifetime", "an open iterator holds a bucket array that is not alive");
     }
   });
-  if (walking != A::live_iterators(*m_)) {
-    fail_with("iteration: lifetime", "the map counts ", A::live_iterators(*m_), " live iterators, want ", walking);
+  for (std::size_t n = 0; n < worlds_.size(); ++n) {
+    if (!worlds_[n].map || walking[n] == A::live_iterators(*worlds_[n].map)) continue;
+    fail_with("iteration: lifetime", "map ", n, " counts ", A::live_iterators(*worlds_[n].map),
+              " live iterators, want ", walking[n]);
   }
 }
 
@@ -114,7 +127,23 @@ void Run<T>::check_pace(const Op& op, const Before& b, const Effect& e) {
       break;
     case OpKind::kClear: pace_->after_clear(m, b.count == 0); break;
     case OpKind::kReserve:
-    case OpKind::kShrinkToFit: pace_->after_rebuild(m); break;
+    case OpKind::kShrinkToFit:
+    case OpKind::kEraseIf: pace_->after_rebuild(m); break;
+    case OpKind::kTryEmplace:
+    case OpKind::kInsertOrAssign:
+    case OpKind::kIndex: pace_->after_write(m, e.touched, true); break;
+    case OpKind::kDelAt:
+      if (!e.key) {
+        pace_->after_read(m);  // the iterator stood on no key
+      } else if (b.count != 0) {
+        pace_->after_write(m, e.touched, false);
+      } else {
+        pace_->after_read(m);
+      }
+      break;
+    case OpKind::kMove:
+    case OpKind::kSwap:
+    case OpKind::kUse: pace_->resync(m); break;
     default: pace_->after_read(m); break;
   }
 }
@@ -195,7 +224,7 @@ template <KeyType T>
   Map& m = *m_;
   auto& nans = (*ws_).final_nans;
   reset_keeping_capacity(nans);
-  const std::uint64_t mark = model_.new_mark();
+  const std::uint64_t mark = model_->new_mark();
   std::size_t yielded = 0;
   Iter it = m.iterate(IterStart{0, 0});
   for (bool more = !it.done(); more; more = it.next()) {
@@ -210,7 +239,7 @@ template <KeyType T>
       continue;
     }
     const std::uint64_t id = Ops::identity(key);
-    const ModelEntry* e = model_.get(id, false);
+    const ModelEntry* e = model_->get(id, false);
     if (const V* v = m.get(it.key()); v != &it.value()) {
       fail_with("final: contents", "at the end, get ", lit(key), " gives ", vtext(v),
                 v ? " from another slot than" : " but", " a full iteration yielded it with ", vtext(&it.value()));
@@ -222,28 +251,28 @@ template <KeyType T>
     e->mark = mark;
     ++yielded;
   }
-  if (yielded != model_.entries().size()) final_missed(mark, yielded);  // fewer: each yield marked a distinct entry
-  if (!nans.empty() || !model_.nan_values().empty()) final_nans(nans);
+  if (yielded != model_->entries().size()) final_missed(mark, yielded);  // fewer: each yield marked a distinct entry
+  if (!nans.empty() || !model_->nan_values().empty()) final_nans(nans);
 }
 
 // The model's entries the final iteration did not yield (not marked).
 template <KeyType T>
 [[gnu::flatten]] void Run<T>::final_missed(std::uint64_t mark, std::size_t yielded) {
-  for (const auto& [id, e] : model_.entries()) {
+  for (const auto& [id, e] : model_->entries()) {
     if (e.mark == mark) continue;
     const V* v = m_->get(Ops::key(p_, e.key));
     bool value_ok = false;
     if (v == nullptr || Ops::value_repr(p_, interner_, *v, value_ok) != e.value || !value_ok) {
       fail_with("final: contents", "at the end, get ", lit(e.key), " gives ", vtext(v), ", want ", vlit(e.value));
     }
-    IterOracle::fail_never_yielded(id, model_.entries().size() - yielded - 1, fmt_);
+    IterOracle::fail_never_yielded(id, model_->entries().size() - yielded - 1, fmt_);
   }
 }
 
 // The NaN entries a full iteration yielded (their values) against the model's.
 template <KeyType T>
 void Run<T>::final_nans(std::vector<std::uint64_t>& got) {
-  std::vector<std::uint64_t> want = model_.nan_values();
+  std::vector<std::uint64_t> want = model_->nan_values();
   std::sort(got.begin(), got.end());
   std::sort(want.begin(), want.end());
   std::size_t i = 0, j = 0;

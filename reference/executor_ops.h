@@ -11,7 +11,9 @@ template <KeyType T>
 bool Run<T>::on_pin(const Op& op) {
   if (Ops::may_be_nan(op.a)) return nans_.push(op.b), true;  // the next NaN hashing's (keys.h NanPins)
   const std::uint64_t id = Ops::identity(op.a);
-  if (check_ && model_.get(id, false) != nullptr) {
+  bool present = false;  // in any of the program's maps (they share the pins)
+  for (const World& w : worlds_) present = present || (w.model != nullptr && w.model->get(id, false) != nullptr);
+  if (check_ && present) {
     auto it = pins_.find(id);
     if (it != pins_.end() && it->second != op.b) {
       // Go changes a key's hash only by reseeding an empty map; a key whose
@@ -34,7 +36,7 @@ void Run<T>::on_put(const Op& op, const Before& b, Effect& e) {
   const std::uint64_t id = Ops::identity(op.a);
   // The model first: its put tells whether the key was there (a NaN is
   // always a new entry), one model lookup instead of two.
-  const bool existed = check_ && !model_.put(id, op.a, op.b, nan);
+  const bool existed = check_ && !model_->put(id, op.a, op.b, nan);
   e.key.emplace(Ops::key(p_, op.a));
   auto [vp, added] = probe::map_put(*m_, *e.key, Ops::value(p_, op.b));
   if (!nan) e.touched = hash_now(*e.key);
@@ -47,7 +49,7 @@ void Run<T>::on_put(const Op& op, const Before& b, Effect& e) {
     fail_with("result: put", "after put ", lit(op.a), " the entry holds value ", vtext(vp));
   }
   if (nan) {
-    each_slot([&](Slot& s) {
+    each_here([&](Slot& s) {
       if (s.oracle->started() && !s.oracle->ended()) s.oracle->on_put_nan(op.b);
     });
   }
@@ -79,26 +81,26 @@ void Run<T>::check_growth_start(bool added, const Before& b) {
   }
   if (!did) return;
   (bigger ? v_.stats.grew : v_.stats.same_size_grew) = true;
-  each_slot([&](Slot& s) {
+  each_here([&](Slot& s) {
     if (s.it && A::iter_walking(*s.it)) v_.stats.iterator_saw_growth = true;
     s.oracle->on_growth_start(!bigger);
   });
 }
 
 template <KeyType T>
-void Run<T>::on_del(const Op& op, Effect& e) {
-  const bool nan = Ops::may_be_nan(op.a);
-  const std::uint64_t id = Ops::identity(op.a);
-  e.key.emplace(Ops::key(p_, op.a));
+void Run<T>::on_del(std::uint64_t a, Effect& e) {
+  const bool nan = Ops::may_be_nan(a);
+  const std::uint64_t id = Ops::identity(a);
+  e.key.emplace(Ops::key(p_, a));
   if (!nan) e.touched = hash_now(*e.key);  // before: a delete that empties the map reseeds it
   const std::size_t n = probe::map_erase(*m_, *e.key);
   if (!check_) return;
-  const std::size_t want = model_.erase(id, nan);
-  if (n != want) fail_with("result: del", "del ", lit(op.a), " erased ", n, ", want ", want);
+  const std::size_t want = model_->erase(id, nan);
+  if (n != want) fail_with("result: del", "del ", lit(a), " erased ", n, ", want ", want);
   if (n == 0) return;
   // mapdelete reseeds a map it empties.
-  const bool reseed = model_.size() == 0;
-  each_slot([&](Slot& s) {
+  const bool reseed = model_->size() == 0;
+  each_here([&](Slot& s) {
     s.oracle->on_erase(id);
     if (reseed) s.oracle->on_reseed();
   });
@@ -114,7 +116,7 @@ void Run<T>::on_get(const Op& op, Effect& e) {
   const V* v = probe::map_get(*m_, *e.key);
   if (opt_.output) output("get ", lit(op.a), " ", vtext(v), "\n");
   if (!check_) return;
-  const ModelEntry* want = model_.get(Ops::identity(op.a), nan);
+  const ModelEntry* want = model_->get(Ops::identity(op.a), nan);
   bool value_ok = false;
   if ((v == nullptr) != (want == nullptr) ||
       (v != nullptr && (Ops::value_repr(p_, interner_, *v, value_ok) != want->value || !value_ok))) {
@@ -133,11 +135,11 @@ template <KeyType T>
 void Run<T>::on_clear(Effect& e) {
   check_before_rebuild();
   if (check_) {
-    each_slot([&](Slot& s) {
+    each_here([&](Slot& s) {
       // mapclear does nothing to an empty map: no reset, no reseed.
-      if (s.oracle->open() && model_.size() != 0) s.oracle->on_clear(model_, phase(*m_));
+      if (s.oracle->open() && model_->size() != 0) s.oracle->on_clear(*model_, phase(*m_));
     });
-    model_.clear();
+    model_->clear();
   }
   probe::map_clear(*m_);
   e.full = true;
@@ -149,23 +151,37 @@ void Run<T>::on_iter(const Op& op) {
   s.it.reset();
   s.oracle->reset();
   s.pending = IterStart{op.b, op.c};
+  s.world = cur_;
+  s.last_key.reset();
 }
 
 // One step of an iterator (the first initialises it); whether it yielded.
 template <KeyType T>
 bool Run<T>::on_next(Slot& s, const Op& op) {
+  // The iterator's own map is the current one while it steps.
+  const std::size_t here = cur_;
+  if (s.world != here) select(s.world);
+  const bool more = step_iter(s, op);
+  if (s.world != here) select(here);
+  return more;
+}
+
+template <KeyType T>
+bool Run<T>::step_iter(Slot& s, const Op& op) {
   Map& m = *m_;
   bool more = false;
   if (s.pending) {
     probe::iter_start(s.it, m, *s.pending);
     s.pending.reset();
-    if (check_) s.oracle->start(model_, phase(m));
+    if (check_) s.oracle->start(*model_, phase(m));
     more = !s.it->done();
   } else if (s.it) {
     if (A::growing(m)) v_.stats.iterated_while_growing = true;
     if (check_) s.oracle->on_step(phase(m));
     more = probe::iter_next(*s.it);
   }
+  s.last_key.reset();
+  if (std::uint64_t k = 0; more && Ops::key_repr(interner_, s.it->key(), k)) s.last_key = k;
   if (opt_.output) {
     if (more) {
       output("next ", iter_name(op), " ", ktext(s.it->key()), " ", vtext(&s.it->value()), "\n");
@@ -199,7 +215,7 @@ void Run<T>::check_yield(Slot& s, const Op& op) {
   const std::uint64_t value = Ops::value_repr(p_, interner_, s.it->value(), value_ok);
   const bool nan = Ops::is_nan(s.it->key());
   const std::uint64_t hash = s.oracle->wants_hash() && !nan ? hash_now(s.it->key()) : 0;
-  switch (s.oracle->yield(Ops::identity(key), key, value, value_ok, nan, phase(*m_), hash, model_, fmt_)) {
+  switch (s.oracle->yield(Ops::identity(key), key, value, value_ok, nan, phase(*m_), hash, *model_, fmt_)) {
     case IterOracle::Deviation::kNone: break;
     case IterOracle::Deviation::kGo59411: ++v_.stats.go59411; break;
     case IterOracle::Deviation::kStaleCopy: ++v_.stats.go_stale_array; break;
@@ -225,6 +241,7 @@ void Run<T>::on_close(const Op& op) {
   s.it.reset();
   s.pending.reset();
   s.oracle->reset();
+  s.last_key.reset();
 }
 
 template <KeyType T>

@@ -97,6 +97,19 @@ class Run {
     std::optional<IterStart> pending;  // declared, initialised at its first next
     std::optional<Iter> it;
     IterOracle* oracle = nullptr;      // the workspace's, for this iterator name
+    std::size_t world = 0;             // the map it belongs to (the current one at its `iter`)
+    std::optional<std::uint64_t> last_key;  // the key it last yielded (del_at), while it stands on one
+  };
+  // One map of the program (copy, move, swap and use name them) and what
+  // judges it. Map 0 exists from the first op; the others from the first
+  // op that names them.
+  struct World {
+    std::optional<Map> map;
+    std::optional<Checker> inv;
+    std::optional<GrowthPace<Map>> pace;
+    Model* model = nullptr;              // map 0: the workspace's
+    std::unique_ptr<Model> own_model;    // the others'
+    std::vector<char> evacuated;         // the others' GrowthPace storage
   };
   static constexpr std::size_t kInlineSlots = 4;  // the decoder's iterators i0..i3
 
@@ -146,11 +159,21 @@ class Run {
  private:
   // executor_run.h: the run's life.
   bool start(const Op& first, bool is_first);
+  Hash make_hash();
+  World& world(std::size_t n);  // map n, made empty if the program has not named it yet
+  void select(std::size_t n);   // the current map: m_, inv_, pace_, model_
   void sync_program();
   Slot& slot(std::size_t j) { return j < kInlineSlots ? inline_slots_[j] : more_slots_[j - kInlineSlots]; }
   template <class F>
   [[gnu::always_inline]] void each_slot(F f) {
     for (std::size_t j = 0; j < nslots_; ++j) f(slot(j));
+  }
+  // The iterators of the current map (what a write to it concerns).
+  template <class F>
+  [[gnu::always_inline]] void each_here(F f) {
+    for (std::size_t j = 0; j < nslots_; ++j) {
+      if (slot(j).world == cur_) f(slot(j));
+    }
   }
   bool apply(const Op& op);
   Before observe() const;
@@ -163,12 +186,13 @@ class Run {
   bool on_pin(const Op& op);
   void on_put(const Op& op, const Before& b, Effect& e);
   void check_growth_start(bool added, const Before& b);
-  void on_del(const Op& op, Effect& e);
+  void on_del(std::uint64_t a, Effect& e);
   void on_get(const Op& op, Effect& e);
   void on_len();
   void on_clear(Effect& e);
   void on_iter(const Op& op);
   bool on_next(Slot& s, const Op& op);  // whether it yielded
+  bool step_iter(Slot& s, const Op& op);
   void check_yield(Slot& s, const Op& op);
   void on_drain(const Op& op);
   void on_close(const Op& op);
@@ -176,9 +200,23 @@ class Run {
   void on_shrink(Effect& e);
   void on_dump();
 
+  // executor_api.h: the C++ API beyond Go's map.
+  void on_write(const Op& op, const Before& b, Effect& e);  // try_emplace, insert_or_assign, index
+  void check_written(const Op& op, const V* vp, bool added, bool existed, std::uint64_t want);
+  void on_lookup(const Op& op, Effect& e);                  // at, find, count, contains
+  void on_erase_if(const Op& op, Effect& e);
+  void on_del_at(const Op& op, Effect& e);
+  bool on_maps(const Op& op, Effect& e);                    // copy, move, swap, use
+  void copy_to(World& dst);
+  void move_to(World& dst);
+  void judge(World& dst);
+  void end_iterators(std::size_t world);
+  void check_other(std::size_t world);
+
   // executor_checks.h: the checks after every op and at the end.
   void after_op(const Op& op, const Before& b, const Effect& e);
   void check_counted_values();
+  std::int64_t counted_held();
   void check_iterator_lifetimes();
   void check_pace(const Op& op, const Before& b, const Effect& e);
   void check_pace_whole(bool late);
@@ -195,7 +233,7 @@ class Run {
   // Helpers.
   std::uint64_t hash_now(const K& k) const { return m_->hash_function()(k, A::seed(*m_)); }
   void rebuilt() {
-    each_slot([](Slot& s) { s.oracle->on_rebuild(); });
+    each_here([](Slot& s) { s.oracle->on_rebuild(); });
   }
   static MapPhase phase(const Map& m) { return MapPhase{A::B(m), A::growing(m), A::same_size(m)}; }
   static std::string key_text(const K& k);
@@ -228,12 +266,15 @@ class Run {
   Interner& interner_;
   typename Hash::Pins& pins_;
   NanPins& nans_;
-  Model& model_;
+  Model* model_;  // the current map's, as m_, inv_, pace_ (select)
   IterOracle::Format fmt_;
   std::size_t interned_ = 0;  // p_.strings.size() when the interner was last reset
-  std::optional<Map> m_;       // from the first op on
-  std::optional<Checker> inv_;
-  std::optional<GrowthPace<Map>> pace_;
+  std::array<World, trace::kMaxMaps> worlds_;  // map 0 from the first op on
+  std::size_t cur_ = 0;
+  Map* m_ = nullptr;  // the current map (null before the first op)
+  Checker* inv_ = nullptr;
+  GrowthPace<Map>* pace_ = nullptr;
+  std::vector<std::uint64_t> erased_ids_, erased_nans_;  // erase_if's scratch
   // The iterators, destroyed before their map (declared after it).
   std::array<Slot, kInlineSlots> inline_slots_;
   std::vector<Slot> more_slots_;  // beyond kInlineSlots (moved as it grows: an Iter moves safely)
@@ -256,7 +297,7 @@ Run<T>::Run(const Program& p, const ExecOptions& opt, Verdict& v)
       interner_((*ws_).interner),
       pins_((*ws_).pins),
       nans_((*ws_).nans),
-      model_((*ws_).model),
+      model_(&(*ws_).model),
       fmt_([this](std::uint64_t id) { return trace::key_literal(p_, id); }) {
   if constexpr (kCounted) {
     CountedKey::reset();
@@ -264,7 +305,7 @@ Run<T>::Run(const Program& p, const ExecOptions& opt, Verdict& v)
   }
   reset_keeping_capacity(pins_);
   nans_.reset();
-  model_.reset();
+  model_->reset();
   interned_ = ~std::size_t{0};
   sync_program();
 }
@@ -297,16 +338,44 @@ bool Run<T>::start(const Op& first, bool is_first) {
     if (too_big(first, "hint")) return false;
     hint = first.a;
   }
+  World& w = worlds_[0];
+  w.map.emplace(hint, p_.config.seed, make_hash());
+  w.inv.emplace(*w.map);
+  w.pace.emplace((*ws_).evacuated);
+  w.model = &(*ws_).model;
+  select(0);
+  return true;
+}
+
+template <KeyType T>
+typename Run<T>::Hash Run<T>::make_hash() {
   Hash hash;
   hash.mode = p_.config.hashing;
   hash.tiny = p_.config.tiny == 0 ? 1 : p_.config.tiny;
   hash.pins = &pins_;
   hash.nans = &nans_;
   hash.interner = &interner_;
-  m_.emplace(hint, p_.config.seed, hash);
-  inv_.emplace(*m_);
-  pace_.emplace((*ws_).evacuated);
-  return true;
+  return hash;
+}
+
+// Map n (n > 0 starts empty, seeded by the program's seed and n).
+template <KeyType T>
+typename Run<T>::World& Run<T>::world(std::size_t n) {
+  World& w = worlds_[n];
+  if (w.map) return w;
+  w.map.emplace(0, p_.config.seed + n, make_hash());
+  judge(w);
+  return w;
+}
+
+template <KeyType T>
+void Run<T>::select(std::size_t n) {
+  World& w = worlds_[n];
+  cur_ = n;
+  m_ = &*w.map;
+  inv_ = &*w.inv;
+  pace_ = &*w.pace;
+  model_ = w.model;
 }
 
 template <KeyType T>
@@ -351,7 +420,7 @@ bool Run<T>::apply(const Op& op) {
       if (!on_pin(op)) return false;
       break;
     case OpKind::kPut: on_put(op, b, e); break;
-    case OpKind::kDel: on_del(op, e); break;
+    case OpKind::kDel: on_del(op.a, e); break;
     case OpKind::kGet: on_get(op, e); break;
     case OpKind::kLen: on_len(); break;
     case OpKind::kClear: on_clear(e); break;
@@ -364,6 +433,21 @@ bool Run<T>::apply(const Op& op) {
       break;
     case OpKind::kShrinkToFit: on_shrink(e); break;
     case OpKind::kDump: on_dump(); break;
+    case OpKind::kTryEmplace:
+    case OpKind::kInsertOrAssign:
+    case OpKind::kIndex: on_write(op, b, e); break;
+    case OpKind::kAt:
+    case OpKind::kFind:
+    case OpKind::kCount:
+    case OpKind::kContains: on_lookup(op, e); break;
+    case OpKind::kEraseIf: on_erase_if(op, e); break;
+    case OpKind::kDelAt: on_del_at(op, e); break;
+    case OpKind::kCopy:
+    case OpKind::kMove:
+    case OpKind::kSwap:
+    case OpKind::kUse:
+      if (!on_maps(op, e)) return false;
+      break;
   }
   v_.stats.max_B = std::max<unsigned>(v_.stats.max_B, A::B(*m_));
   if (check_) after_op(op, b, e);
@@ -376,14 +460,26 @@ bool Run<T>::finish() {
   const std::size_t last = p_.ops.empty() ? 0 : p_.ops.size() - 1;
   if (!m_) start(Op{OpKind::kLen}, false);
   try {
-    if (check_) final_checks();
+    // Every map, the current one last (a failure's layout is that map's).
+    for (std::size_t n = 0; check_ && n < worlds_.size(); ++n) {
+      const std::size_t w = (cur_ + 1 + n) % worlds_.size();
+      if (!worlds_[w].map) continue;
+      if (w != cur_) whole_checked_ = false;
+      select(w);
+      final_checks();
+    }
   } catch (CheckFailure& f) {
     return stop_failed(f, last);
   }
   each_slot([](Slot& s) { s.it.reset(); });  // iterators end before their map
-  pace_.reset();
-  inv_.reset();
-  m_.reset();
+  for (World& w : worlds_) {
+    w.pace.reset();
+    w.inv.reset();
+    w.map.reset();
+  }
+  m_ = nullptr;
+  inv_ = nullptr;
+  pace_ = nullptr;
   if constexpr (kCounted) {
     if (check_) check_leaks();
   }
@@ -451,6 +547,7 @@ std::string Run<T>::value_text(const V& v) {
 
 }  // namespace tophash::reference::exec_detail
 
+#include "executor_api.h"
 #include "executor_checks.h"
 #include "executor_ops.h"
 #include "executor_pin.h"

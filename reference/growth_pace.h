@@ -80,6 +80,12 @@ class GrowthPace {
     if (!A::growing(m)) growing_ = false;
     compare(m, "a rebuild finishes a growth or leaves it alone");
   }
+  // After an op whose growth work is not Go's to predict (a map copied,
+  // moved or swapped into this one): the state is read back from the map.
+  void resync(const Map& m) {
+    nwork_ = 0;
+    follow(m);
+  }
   // Every old bucket's state against Go's.
   void check_all(const Map& m) const {
     if (!growing_ || !A::growing(m) || A::oldbuckets(m) != old_) return;

@@ -42,6 +42,13 @@ void IterOracle::on_erase(std::uint64_t id) {
 
 void IterOracle::on_put_nan(std::uint64_t value) { ++nan_other_[value]; }
 
+void IterOracle::on_erase_nan(std::uint64_t value) {
+  if (!open()) return;
+  nan_must_.erase(value);
+  nan_other_.erase(value);
+  cleared_nan_ = true;  // R13: an older array may still hold a copy
+}
+
 void IterOracle::on_step(MapPhase now) {
   if (!open()) return;
   const int epoch = static_cast<int>(growths_);

@@ -86,6 +86,13 @@
 //      or a clear) since. (In Go a later growth freezes the iterator's own
 //      array with the key's older copy; reserve and shrink_to_fit freeze
 //      it the same way here.)
+//   R13 (C++ only: erase_if of NaN entries) erase_if finishes a growth and
+//      then removes entries in place. An iterator still walking an older
+//      array (its snapshot from before the growth) yields a NaN from an
+//      evacuated slot as it stands (no lookup finds a NaN), so a NaN entry
+//      erase_if removed may still come out of that array, as R6 for a
+//      clear. Window: erase_if removed NaN entries while the iterator was
+//      open; counted with R6.
 //   In the window of R7 or R12 an entry comes out at most once per array
 //   that can hold a copy of it: the iterator's own, the old array it
 //   started in, the old array of each growth begun since, and once more
@@ -138,6 +145,7 @@ class IterOracle {
   void on_step(MapPhase now);                // before every later step
   void on_erase(std::uint64_t id);
   void on_put_nan(std::uint64_t value);
+  void on_erase_nan(std::uint64_t value);       // erase_if removed every NaN entry of this value (R13)
   void on_clear(const Model& m, MapPhase now);  // before the model is cleared; a reseed too
   void on_growth_start(bool same_size);         // a put began a growth (hashGrow)
   void on_reseed();               // a delete emptied the map (mapdelete reseeds)

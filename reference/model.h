@@ -31,6 +31,33 @@ class Model {
   const ModelEntry* get(std::uint64_t id, bool nan) const;
   std::size_t size() const { return entries_.size() + nan_values_.size(); }
   void clear();
+  // erase_if: removes the entries pred(key, value, nan) holds for,
+  // appending the key identities removed to `ids` and the NaN values to
+  // `nans`; returns how many.
+  template <class Pred>
+  std::size_t erase_if(Pred pred, std::vector<std::uint64_t>& ids, std::vector<std::uint64_t>& nans) {
+    std::size_t n = 0;
+    for (auto it = entries_.begin(); it != entries_.end();) {
+      if (pred(it->second.key, it->second.value, false)) {
+        ids.push_back(it->first);
+        it = entries_.erase(it);
+        ++n;
+      } else {
+        ++it;
+      }
+    }
+    std::size_t kept = 0;
+    for (std::uint64_t v : nan_values_) {
+      if (pred(v, v, true)) {  // a NaN: only its value matters
+        nans.push_back(v);
+        ++n;
+      } else {
+        nan_values_[kept++] = v;
+      }
+    }
+    nan_values_.resize(kept);
+    return n;
+  }
   // Empty for the next program: clear(), keeping the table unless it grew
   // big (a clear costs its bucket count).
   void reset();

@@ -247,7 +247,7 @@ class LineParser {
     OpKind kind;
     Error (LineParser::*parse)(Op&);
   };
-  static const Syntax kSyntax[14];
+  static const Syntax kSyntax[27];
 
   // ---- header lines ----
 
@@ -352,6 +352,43 @@ class LineParser {
     return std::nullopt;
   }
 
+  // ---- the C++ API beyond Go's map ----
+
+  Error erase_if(Op& op) {
+    const std::string_view t = tok_.size() > 1 ? tok_[1] : std::string_view();
+    Error e;
+    if (t == "none" || t == "all" || t == "nan") {
+      if ((e = arity(1))) return e;
+      op.a = static_cast<std::uint64_t>(t == "none" ? ErasePred::kNone : t == "all" ? ErasePred::kAll : ErasePred::kNaN);
+      return std::nullopt;
+    }
+    if (t == "mod") {
+      if ((e = arity(3)) || (e = number(2, op.b, "modulus")) || (e = number(3, op.c, "residue"))) return e;
+      if (op.b == 0) return std::string("modulus 0 (want 1 or more)");
+      op.a = static_cast<std::uint64_t>(ErasePred::kMod);
+      return std::nullopt;
+    }
+    if (t == "values") {
+      if ((e = arity(3)) || (e = number(2, op.b, "low value")) || (e = number(3, op.c, "high value"))) return e;
+      op.a = static_cast<std::uint64_t>(ErasePred::kValues);
+      return std::nullopt;
+    }
+    return "unknown erase_if predicate '" + clip(t) + "' (want none, all, nan, mod N R or values LO HI)";
+  }
+
+  Error map_slot(Op& op) {  // copy N, move N, swap N, use N
+    Error e;
+    if ((e = arity(1)) || (e = number(1, op.a, "map"))) return e;
+    if (op.a >= kMaxMaps) return "map " + std::to_string(op.a) + " out of range (0 to " + std::to_string(kMaxMaps - 1) + ")";
+    return std::nullopt;
+  }
+
+  Error index(Op& op) {
+    if (auto e = keyed(op)) return e;
+    op.b = default_value_repr(p_);
+    return std::nullopt;
+  }
+
   // ---- arguments ----
 
   Error arity(std::size_t n) const {
@@ -410,7 +447,7 @@ class LineParser {
   bool seen_keys_ = false, seen_hashing_ = false;
 };
 
-const LineParser::Syntax LineParser::kSyntax[14] = {
+const LineParser::Syntax LineParser::kSyntax[27] = {
     {"hint", OpKind::kHint, &LineParser::hint},
     {"hash", OpKind::kPin, &LineParser::pin},
     {"put", OpKind::kPut, &LineParser::put},
@@ -425,6 +462,19 @@ const LineParser::Syntax LineParser::kSyntax[14] = {
     {"close", OpKind::kClose, &LineParser::iter_step},
     {"drain", OpKind::kDrain, &LineParser::iter_step},
     {"reserve", OpKind::kReserve, &LineParser::reserve},
+    {"erase_if", OpKind::kEraseIf, &LineParser::erase_if},
+    {"del_at", OpKind::kDelAt, &LineParser::iter_step},
+    {"copy", OpKind::kCopy, &LineParser::map_slot},
+    {"move", OpKind::kMove, &LineParser::map_slot},
+    {"swap", OpKind::kSwap, &LineParser::map_slot},
+    {"use", OpKind::kUse, &LineParser::map_slot},
+    {"try_emplace", OpKind::kTryEmplace, &LineParser::put},
+    {"insert_or_assign", OpKind::kInsertOrAssign, &LineParser::put},
+    {"index", OpKind::kIndex, &LineParser::index},
+    {"at", OpKind::kAt, &LineParser::keyed},
+    {"find", OpKind::kFind, &LineParser::keyed},
+    {"count", OpKind::kCount, &LineParser::keyed},
+    {"contains", OpKind::kContains, &LineParser::keyed},
 };
 
 }  // namespace
@@ -453,6 +503,72 @@ ParseResult parse_trace(std::string_view text) {
   return r;
 }
 
+namespace {
+
+std::string print_erase_pred(const Op& op) {
+  auto n = [](std::uint64_t v) { return std::to_string(v); };
+  switch (static_cast<ErasePred>(op.a)) {
+    case ErasePred::kNone: return "none";
+    case ErasePred::kAll: return "all";
+    case ErasePred::kNaN: return "nan";
+    case ErasePred::kMod: return "mod " + n(op.b) + " " + n(op.c);
+    case ErasePred::kValues: return "values " + n(op.b) + " " + n(op.c);
+  }
+  return "?";
+}
+
+// The C++ API's ops (print_op's other half).
+std::string print_api_op(const Program& p, const Op& op) {
+  const std::string id = op.iter < p.iter_names.size() ? p.iter_names[op.iter] : "?";
+  const std::string k = key_literal(p, op.a);
+  switch (op.kind) {
+    case OpKind::kEraseIf: return "erase_if " + print_erase_pred(op);
+    case OpKind::kDelAt: return "del_at " + id;
+    case OpKind::kCopy: return "copy " + std::to_string(op.a);
+    case OpKind::kMove: return "move " + std::to_string(op.a);
+    case OpKind::kSwap: return "swap " + std::to_string(op.a);
+    case OpKind::kUse: return "use " + std::to_string(op.a);
+    case OpKind::kTryEmplace: return "try_emplace " + k + " " + value_literal(p, op.b);
+    case OpKind::kInsertOrAssign: return "insert_or_assign " + k + " " + value_literal(p, op.b);
+    case OpKind::kIndex: return "index " + k;
+    case OpKind::kAt: return "at " + k;
+    case OpKind::kFind: return "find " + k;
+    case OpKind::kCount: return "count " + k;
+    case OpKind::kContains: return "contains " + k;
+    default: return "?";
+  }
+}
+
+}  // namespace
+
+std::uint64_t string_number(std::string_view s) {
+  std::uint64_t n = 0;
+  for (char c : s) n += static_cast<unsigned char>(c);
+  return n;
+}
+
+std::uint64_t key_number(const Program& p, std::uint64_t repr) {
+  if (p.config.keys != KeyType::kString) return repr;
+  return repr < p.strings.size() ? string_number(p.strings[repr]) : 0;
+}
+
+std::uint64_t value_number(const Program& p, std::uint64_t repr) { return key_number(p, repr); }
+
+bool erase_pred_holds(const Op& op, std::uint64_t key, std::uint64_t value, bool nan) {
+  switch (static_cast<ErasePred>(op.a)) {
+    case ErasePred::kNone: return false;
+    case ErasePred::kAll: return true;
+    case ErasePred::kNaN: return nan;
+    case ErasePred::kMod: return !nan && op.b != 0 && key % op.b == op.c;
+    case ErasePred::kValues: return op.b <= value && value <= op.c;
+  }
+  return false;
+}
+
+std::uint64_t default_value_repr(Program& p) {
+  return p.config.keys == KeyType::kString ? p.string_index("") : 0;
+}
+
 std::string print_op(const Program& p, const Op& op) {
   auto n = [](std::uint64_t v) { return std::to_string(v); };
   auto id = [&]() -> std::string { return op.iter < p.iter_names.size() ? p.iter_names[op.iter] : "?"; };
@@ -479,6 +595,7 @@ std::string print_op(const Program& p, const Op& op) {
     case OpKind::kShrinkToFit: return "shrink_to_fit";
     case OpKind::kClose: return "close " + id();
     case OpKind::kDrain: return "drain " + id();
+    default: return print_api_op(p, op);
   }
   return "?";
 }

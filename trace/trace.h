@@ -14,6 +14,9 @@
 //   shrink_to_fit         BucketMap::shrink_to_fit()
 //   close ID              end iterator ID early (it releases what it holds)
 //   drain ID              `next ID` until it reports end
+//   erase_if PRED, del_at ID, copy N, move N, swap N, use N, try_emplace K V,
+//   insert_or_assign K V, index K, at K, find K, count K, contains K
+//                         the C++ API beyond Go's map (trace-format.md)
 //
 // How keys and values are held in an Op (their "repr"), by key type:
 //   u64      key: the value          value: the value
@@ -45,7 +48,33 @@ enum class OpKind : std::uint8_t {
   kShrinkToFit,  // shrink_to_fit      (extension)
   kClose,        // close ID           (extension)
   kDrain,        // drain ID           (extension)
+  // The C++ API beyond Go's map (extensions; trace-format.md, "The C++ API"):
+  kEraseIf,          // erase_if PRED      a: ErasePred, b and c: its numbers
+  kDelAt,            // del_at ID          delete the key iterator ID last yielded
+  kCopy,             // copy N             map N = a copy of the current map
+  kMove,             // move N             map N = std::move(current map)
+  kSwap,             // swap N             current.swap(map N)
+  kUse,              // use N              later ops go to map N
+  kTryEmplace,       // try_emplace K V
+  kInsertOrAssign,   // insert_or_assign K V
+  kIndex,            // index K            operator[]; b: the default value's repr
+  kAt,               // at K
+  kFind,             // find K
+  kCount,            // count K
+  kContains,         // contains K
 };
+
+// erase_if's predicates (Op::a), on a key's or value's number (key_number):
+enum class ErasePred : std::uint8_t {
+  kNone,    // none          nothing
+  kAll,     // all           everything, NaN entries too
+  kNaN,     // nan           every NaN key
+  kMod,     // mod N R       keys (not NaN) whose number is R mod N (N >= 1)
+  kValues,  // values LO HI  entries whose value's number is in [LO, HI]
+};
+
+// Maps a program may use (copy, move, swap, use name 0 .. kMaxMaps-1).
+inline constexpr std::uint64_t kMaxMaps = 4;
 
 enum class KeyType : std::uint8_t { kU64, kString, kDouble, kCounted };
 enum class HashMode : std::uint8_t {
@@ -119,5 +148,15 @@ std::string value_literal(const Program& p, std::uint64_t repr);
 std::string quote_string(std::string_view s);  // "..." with \" \\ \xHH escapes
 std::string format_double(double d);           // shortest round-trip form: 1.5 -0 nan inf
 const char* key_type_name(KeyType k);
+
+// erase_if's numbers: a u64 or counted key or value is its number, a
+// double key its IEEE-754 bits, a string the sum of its bytes.
+std::uint64_t key_number(const Program& p, std::uint64_t key_repr);
+std::uint64_t value_number(const Program& p, std::uint64_t value_repr);
+// Whether op (an erase_if) erases the entry with these numbers.
+bool erase_pred_holds(const Op& op, std::uint64_t key_number, std::uint64_t value_number, bool nan);
+std::uint64_t string_number(std::string_view s);
+// The repr of a default-constructed value (operator[]); interns "" for strings.
+std::uint64_t default_value_repr(Program& p);
 
 }  // namespace tophash::trace

@@ -339,3 +339,70 @@ TEST(TraceNanPins, AMalformedNanHashIsAnError) {
 
 }  // namespace
 }  // namespace tophash::trace
+
+namespace tophash::trace {
+namespace {
+
+// The C++ API beyond Go's map (trace-format.md, "The C++ API").
+TEST(TraceRoundTrip, EveryApiOperation) {
+  expect_round_trip("erase_if none\nerase_if all\nerase_if nan\nerase_if mod 3 1\nerase_if values 5 9\n");
+  expect_round_trip("iter it 0 0\nnext it\ndel_at it\n");
+  expect_round_trip("copy 1\nuse 1\nmove 2\nswap 3\nuse 0\n");
+  expect_round_trip(
+      "hashing real 1\ntry_emplace 1 2\ninsert_or_assign 1 3\nindex 4\nat 1\nfind 1\ncount 1\ncontains 1\n");
+  expect_round_trip("keys string\nhashing real 1\nindex \"k\"\ntry_emplace \"k\" \"v\"\n");
+}
+
+TEST(TraceParse, ApiOperationsHoldWhatTheLinesSay) {
+  const ParseResult r = parse_trace("keys string\nhashing real 0\nerase_if mod 4 3\nindex \"k\"\ncopy 2\n");
+  ASSERT_FALSE(r.error) << r.error->what;
+  const Program& p = r.program;
+  ASSERT_EQ(p.ops.size(), 3u);
+  EXPECT_EQ(p.ops[0].kind, OpKind::kEraseIf);
+  EXPECT_EQ(p.ops[0].a, static_cast<std::uint64_t>(ErasePred::kMod));
+  EXPECT_EQ(p.ops[0].b, 4u);
+  EXPECT_EQ(p.ops[0].c, 3u);
+  EXPECT_EQ(p.ops[1].kind, OpKind::kIndex);
+  EXPECT_EQ(p.strings[p.ops[1].b], "");  // operator[]'s default value
+  EXPECT_EQ(p.ops[2].kind, OpKind::kCopy);
+  EXPECT_EQ(p.ops[2].a, 2u);
+}
+
+TEST(TraceErrors, ApiOperations) {
+  auto error = [](const std::string& text) {
+    const ParseResult r = parse_trace(text);
+    return r.error ? r.error->what : std::string("no error");
+  };
+  EXPECT_EQ(error("erase_if\n"), "unknown erase_if predicate '' (want none, all, nan, mod N R or values LO HI)");
+  EXPECT_EQ(error("erase_if some\n"), "unknown erase_if predicate 'some' (want none, all, nan, mod N R or values LO HI)");
+  EXPECT_EQ(error("erase_if mod 0 0\n"), "modulus 0 (want 1 or more)");
+  EXPECT_EQ(error("erase_if mod 3\n"), "'erase_if' takes 3 arguments, got 2");
+  EXPECT_EQ(error("erase_if all 1\n"), "'erase_if' takes 1 argument, got 2");
+  EXPECT_EQ(error("copy 4\n"), "map 4 out of range (0 to 3)");
+  EXPECT_EQ(error("use x\n"), "bad map 'x' (want an unsigned 64-bit decimal integer)");
+  EXPECT_EQ(error("del_at it\n"), "iterator 'it' was not declared (use 'iter it START OFFSET')");
+  EXPECT_EQ(error("at 1\n"), "key 1 has no pinned hash (add 'hash 1 0x...' before it)");
+}
+
+TEST(TraceApi, EraseIfPredicatesOnNumbers) {
+  Op op{OpKind::kEraseIf};
+  op.a = static_cast<std::uint64_t>(ErasePred::kMod);
+  op.b = 3;
+  op.c = 1;
+  EXPECT_TRUE(erase_pred_holds(op, 7, 0, false));
+  EXPECT_FALSE(erase_pred_holds(op, 6, 0, false));
+  EXPECT_FALSE(erase_pred_holds(op, 7, 0, true));  // never a NaN
+  op.a = static_cast<std::uint64_t>(ErasePred::kValues);
+  op.b = 5;
+  op.c = 9;
+  EXPECT_TRUE(erase_pred_holds(op, 0, 5, false));
+  EXPECT_TRUE(erase_pred_holds(op, 0, 9, true));
+  EXPECT_FALSE(erase_pred_holds(op, 0, 10, false));
+  op.a = static_cast<std::uint64_t>(ErasePred::kNaN);
+  EXPECT_TRUE(erase_pred_holds(op, 0, 0, true));
+  EXPECT_FALSE(erase_pred_holds(op, 0, 0, false));
+  EXPECT_EQ(string_number("ab"), 97u + 98u);
+}
+
+}  // namespace
+}  // namespace tophash::trace

@@ -56,7 +56,16 @@
 // and the old array, and each open iterator holds the array it snapshot
 // and the one it stands in. So an iterator stays valid, with no dangling
 // read, across any writes. An iterator must not outlive its map, and
-// moving, swapping, assigning or destroying the map ends its iterators.
+// moving, swapping, assigning or destroying the map ends its iterators:
+// such an iterator may only be destroyed (its map object still alive: it
+// gives its count of live iterators back to the object it was made on),
+// never stepped. Copying a map only reads it: the source's iterators go
+// on; the copy has none. erase_if is a write like any other for an open
+// iterator (it finishes a growth first, then deletes in place), except
+// that a NaN it erases may still come out of an older array the iterator
+// walks, as after clear. A moved-from map is empty (no bucket array, B 0)
+// and usable. The harness holds the iterators to this contract
+// (trace/trace-format.md, "Several maps").
 //
 // Go's known exception (golang/go#59411). clear() abandons a growth in
 // progress and empties the current array in place. An iterator opened
