@@ -538,8 +538,6 @@ std::string Run<T>::value_text(const V& v) {
     return trace::quote_string(v);
   } else if constexpr (kCounted) {
     return std::to_string(v.id());
-  } else if constexpr (!std::is_arithmetic_v<V>) {
-    return std::to_string(v.number());  // a wide value (wide.h)
   } else {
     return std::to_string(v);
   }

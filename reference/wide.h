@@ -32,6 +32,9 @@ struct WideValue {
   WideValue() = default;
   explicit WideValue(std::uint64_t n) { words.fill(n); }
   std::uint64_t number() const { return words[0]; }
+  // A wide value stands for its number wherever the executor reads a
+  // value as one (printing it, erase_if's predicate).
+  operator std::uint64_t() const { return number(); }  // NOLINT(google-explicit-constructor)
   // false when the copies disagree (a value torn or written over).
   bool whole() const {
     for (std::uint64_t w : words) {
