@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "executor_detail.h"
+#include "wide.h"
 
 namespace tophash::reference {
 
@@ -12,6 +13,10 @@ using trace::Program;
 
 Verdict execute(const Program& p, const ExecOptions& opt) {
   Verdict v;
+  if (p.config.wide_values && p.config.keys == KeyType::kU64) {
+    exec_detail::run_program<kWideValues>(p, opt, v);
+    return v;
+  }
   switch (p.config.keys) {
     case KeyType::kU64: exec_detail::run_program<KeyType::kU64>(p, opt, v); break;
     case KeyType::kString: exec_detail::run_program<KeyType::kString>(p, opt, v); break;
@@ -24,6 +29,7 @@ Verdict execute(const Program& p, const ExecOptions& opt) {
 namespace {
 
 std::unique_ptr<exec_detail::Stepper> make_stepper(const Program& p, const ExecOptions& opt, Verdict& v) {
+  if (p.config.wide_values && p.config.keys == KeyType::kU64) return exec_detail::make_stepper<kWideValues>(p, opt, v);
   switch (p.config.keys) {
     case KeyType::kU64: return exec_detail::make_stepper<KeyType::kU64>(p, opt, v);
     case KeyType::kString: return exec_detail::make_stepper<KeyType::kString>(p, opt, v);

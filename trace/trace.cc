@@ -226,9 +226,9 @@ class LineParser {
   Error parse(std::string_view line, std::uint32_t lineno) {
     if (auto e = tokenize(line, tok_)) return e;
     const std::string_view name = tok_[0];
-    if (name == "keys" || name == "hashing") {
+    if (name == "keys" || name == "hashing" || name == "values") {
       if (!p_.ops.empty()) return "'" + std::string(name) + "' must come before every operation";
-      return name == "keys" ? keys_line() : hashing_line();
+      return name == "keys" ? keys_line() : name == "values" ? values_line() : hashing_line();
     }
     for (const Syntax& s : kSyntax) {
       if (name != s.name) continue;
@@ -261,6 +261,16 @@ class LineParser {
     else if (t == "double") p_.config.keys = KeyType::kDouble;
     else if (t == "counted") p_.config.keys = KeyType::kCounted;
     else return "unknown key type '" + clip(t) + "' (want u64, string, double or counted)";
+    if (p_.config.wide_values && p_.config.keys != KeyType::kU64) return std::string("'values wide' needs keys u64");
+    return std::nullopt;
+  }
+
+  Error values_line() {
+    if (p_.config.wide_values) return std::string("'values' given twice");
+    if (auto e = arity(1)) return e;
+    if (tok_[1] != "wide") return "unknown value type '" + clip(tok_[1]) + "' (want wide)";
+    if (p_.config.keys != KeyType::kU64) return std::string("'values wide' needs keys u64");
+    p_.config.wide_values = true;
     return std::nullopt;
   }
 
@@ -593,6 +603,7 @@ std::string print_op(const Program& p, const Op& op) {
 std::string print_header(const Program& p) {
   std::string out;
   if (p.config.keys != KeyType::kU64) out += std::string("keys ") + key_type_name(p.config.keys) + "\n";
+  if (p.config.wide_values) out += "values wide\n";
   switch (p.config.hashing) {
     case HashMode::kPinned: break;
     case HashMode::kReal: out += "hashing real " + std::to_string(p.config.seed) + "\n"; break;

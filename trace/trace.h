@@ -88,6 +88,7 @@ struct Config {
   HashMode hashing = HashMode::kPinned;
   std::uint64_t seed = 0;  // seeds the map's random source (hash seed, reseeds, NaN hashes)
   std::uint32_t tiny = 1;  // distinct hash values in kTiny mode, >= 1
+  bool wide_values = false;  // `values wide`: u64 keys, values over 128 bytes (reference/wide.h)
 
   bool operator==(const Config&) const = default;
 };

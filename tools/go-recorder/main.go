@@ -23,8 +23,9 @@ const usage = `usage:
       Run the op script SCRIPT (default or "-": stdin) on a real Go map and
       write OUT.trace and OUT.expected. "record" may be left out:
       go-recorder -o OUT SCRIPT.
-      Script lines: keys u64|string|double (before the first op; default
-      u64), hint N (first only), put K V, del K, get K, len, clear,
+      Script lines: keys u64|string|double and values wide (before the
+      first op; default u64 keys and values; values wide: map[uint64] of
+      136-byte values, written as numbers), hint N (first only), put K V, del K, get K, len, clear,
       iter ID, next ID, dump; blank lines and # comments are ignored.
       Keys and values are literals of the trace language for that key type.
       -trace-input   accept a full trace: hash lines are dropped and the
@@ -32,8 +33,9 @@ const usage = `usage:
       -verify-every  check the map against the pins after every operation
                      (always done at each dump)
       -q             no summary on stderr
-  go-recorder gen -shape NAME -seed N [-keys u64|string|double] [-o FILE]
+  go-recorder gen -shape NAME -seed N [-keys u64|string|double] [-values u64|wide] [-o FILE]
       Write a random op script for (shape, seed, keys) to FILE (default stdout).
+      -values wide: the same script on a map of 136-byte values (keys u64).
   go-recorder gen -list
       List the shapes.
   go-recorder suite -dir DIR [-seed S] [-count N] [-shapes a,b,...] [-keys K] [-j J] [-v]
@@ -157,6 +159,7 @@ func cmdGen(args []string) {
 	out := fs.String("o", "", "")
 	list := fs.Bool("list", false, "")
 	keys := fs.String("keys", "u64", "")
+	values := fs.String("values", "u64", "")
 	parseFlags(fs, args)
 	if *list {
 		fmt.Println(strings.Join(shapeOrder, "\n"))
@@ -166,6 +169,9 @@ func cmdGen(args []string) {
 		die(2, "gen takes no arguments\n%s", usage)
 	}
 	s, err := generate(*shape, *seed, *keys)
+	if err == nil {
+		s, err = withValues(s, *keys, *values)
+	}
 	if err != nil {
 		die(2, "%v", err)
 	}
@@ -255,4 +261,19 @@ func cmdSuite(args []string) {
 	if failed > 0 {
 		os.Exit(3)
 	}
+}
+
+// withValues gives a generated script a `values wide` line when asked
+// (the ops are those of keys u64; only the value type changes).
+func withValues(script, keys, values string) (string, error) {
+	switch {
+	case values == "u64":
+		return script, nil
+	case values != "wide":
+		return "", fmt.Errorf("unknown value type %q (u64 or wide)", values)
+	case keys != "u64":
+		return "", fmt.Errorf("-values wide: only with -keys u64")
+	}
+	first, rest, _ := strings.Cut(script, "\n")
+	return first + "\nvalues wide\n" + rest, nil
 }

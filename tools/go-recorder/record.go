@@ -55,16 +55,17 @@ type op struct {
 // script is a parsed op script: its key type (the word of its `keys`
 // line, "u64" without one) and its operations.
 type script struct {
-	keys string
-	ops  []op
+	keys   string
+	values string // "u64", or "wide" after a `values wide` line
+	ops    []op
 }
 
 // parseScript reads an op script. With traceInput it also accepts a full
 // trace: hash lines are dropped and iter start/offset are ignored.
 func parseScript(r io.Reader, traceInput bool) (*script, error) {
-	sc := &script{keys: "u64"}
+	sc := &script{keys: "u64", values: "u64"}
 	err := scanLines(r, func(t []string, lineNo int) error {
-		if t[0] == "keys" || t[0] == "hashing" {
+		if t[0] == "keys" || t[0] == "hashing" || t[0] == "values" {
 			return sc.header(t, lineNo)
 		}
 		o, skip, err := parseLine(t, lineNo, traceInput)
@@ -78,6 +79,9 @@ func parseScript(r io.Reader, traceInput bool) (*script, error) {
 	})
 	if err != nil {
 		return nil, err
+	}
+	if sc.values == "wide" && sc.keys != "u64" {
+		return nil, lerr(1, "values wide: only with keys u64")
 	}
 	return sc, nil
 }
@@ -94,10 +98,23 @@ func (sc *script) header(t []string, lineNo int) error {
 		}
 		return nil
 	}
+	if t[0] == "values" {
+		return sc.valuesHeader(t, lineNo)
+	}
 	if len(t) != 2 || (t[1] != "u64" && t[1] != "string" && t[1] != "double") {
 		return lerr(lineNo, "keys: want 'keys u64', 'keys string' or 'keys double'")
 	}
 	sc.keys = t[1]
+	return nil
+}
+
+// valuesHeader reads a `values wide` line: a map[uint64]wideValue (keys
+// u64 only).
+func (sc *script) valuesHeader(t []string, lineNo int) error {
+	if len(t) != 2 || t[1] != "wide" {
+		return lerr(lineNo, "values: want 'values wide'")
+	}
+	sc.values = t[1]
 	return nil
 }
 
@@ -214,17 +231,21 @@ type recording struct {
 	sameSize int // same-size growths started
 }
 
-type recorder[K comparable] struct {
+type recorder[K comparable, V any] struct {
 	*recording
 	kk     keyKind[K]
+	vk     valueKind[V]
 	keys   string // the key type's word in the `keys` line
-	m      map[K]uint64
-	h      *gomap.Hmap
-	mt     *gomap.Maptype
-	seed   uint32          // hash0 the current pins were taken under
-	pinned map[string]bool // by key literal (0 and -0 are two literals)
-	seen   []K             // every key ever named, in first-seen order
-	iters  map[string]*iterState
+	values string // the value type's word in the `values` line
+	m      map[K]V
+	// clearMap clears m with the loop Go compiles to runtime.mapclear
+	clearMap func(map[K]V)
+	h        *gomap.Hmap
+	mt       *gomap.Maptype
+	seed     uint32          // hash0 the current pins were taken under
+	pinned   map[string]bool // by key literal (0 and -0 are two literals)
+	seen     []K             // every key ever named, in first-seen order
+	iters    map[string]*iterState
 	// every iterator ever declared, replaced ones included
 	declared []*iterState
 	// verifyEvery checks the map's invariants against the pins after every
@@ -242,18 +263,21 @@ func hintB(n int) uint8 {
 	return B
 }
 
-// record records a script on a map of its key type.
+// record records a script on a map of its key and value types.
 func record(sc *script, verifyEvery bool) (*recording, error) {
-	switch sc.keys {
-	case "string":
-		return recordKeys(stringKeys, sc, verifyEvery)
-	case "double":
-		return recordKeys(doubleKeys, sc, verifyEvery)
+	switch {
+	case sc.values == "wide":
+		return recordKV(u64Keys, wideValues, clearMapU64Wide, sc, verifyEvery)
+	case sc.keys == "string":
+		return recordKV(stringKeys, u64Values, stringKeys.clear, sc, verifyEvery)
+	case sc.keys == "double":
+		return recordKV(doubleKeys, u64Values, doubleKeys.clear, sc, verifyEvery)
 	}
-	return recordKeys(u64Keys, sc, verifyEvery)
+	return recordKV(u64Keys, u64Values, u64Keys.clear, sc, verifyEvery)
 }
 
-func recordKeys[K comparable](kk keyKind[K], sc *script, verifyEvery bool) (*recording, error) {
+func recordKV[K comparable, V any](kk keyKind[K], vk valueKind[V], clearMap func(map[K]V), sc *script,
+	verifyEvery bool) (*recording, error) {
 	// nanHashes reads the M's random state around an op: one M throughout,
 	// and no heap profiling, whose sampling draws from it too.
 	runtime.LockOSThread()
@@ -267,7 +291,7 @@ func recordKeys[K comparable](kk keyKind[K], sc *script, verifyEvery bool) (*rec
 		// it now, beyond what any op needs (with the GC off it keeps its size).
 		growStack(4)
 	}
-	if err := gomap.CheckBucketOf[K](); err != nil {
+	if err := gomap.CheckBucketOfKV[K, V](); err != nil {
 		return nil, &internalError{err.Error()}
 	}
 	ops := sc.ops
@@ -279,26 +303,22 @@ func recordKeys[K comparable](kk keyKind[K], sc *script, verifyEvery bool) (*rec
 		}
 		ops = ops[1:]
 	}
-	r := &recorder[K]{
+	r := &recorder[K, V]{
 		recording:   &recording{},
 		kk:          kk,
+		vk:          vk,
 		keys:        sc.keys,
-		m:           make(map[K]uint64, hint),
-		mt:          gomap.MapTypeOf[K](),
+		values:      sc.values,
+		m:           make(map[K]V, hint),
+		clearMap:    clearMap,
+		mt:          gomap.MapTypeOfKV[K, V](),
 		pinned:      map[string]bool{},
 		iters:       map[string]*iterState{},
 		verifyEvery: verifyEvery,
 	}
-	r.h = gomap.Header(r.m)
-	r.seed = r.h.Hash0
-	if sc.keys != "u64" {
-		r.emit("keys " + sc.keys)
+	if err := r.start(hint); err != nil {
+		return nil, err
 	}
-	r.emit(fmt.Sprintf("hint %d", hint))
-	if r.h.B >= maxB {
-		return nil, lerr(1, "hint %d made B=%d", hint, r.h.B)
-	}
-	r.maxB = r.h.B
 	for _, o := range ops {
 		if err := r.step(o); err != nil {
 			return nil, err
@@ -312,20 +332,38 @@ func recordKeys[K comparable](kk keyKind[K], sc *script, verifyEvery bool) (*rec
 	return r.recording, nil
 }
 
+// start writes the header lines and the hint of the map just made.
+func (r *recorder[K, V]) start(hint int) error {
+	r.h = gomap.HeaderKV(r.m)
+	r.seed = r.h.Hash0
+	if r.keys != "u64" {
+		r.emit("keys " + r.keys)
+	}
+	if r.values != "u64" {
+		r.emit("values " + r.values)
+	}
+	r.emit(fmt.Sprintf("hint %d", hint))
+	if r.h.B >= maxB {
+		return lerr(1, "hint %d made B=%d", hint, r.h.B)
+	}
+	r.maxB = r.h.B
+	return nil
+}
+
 // allIters returns every iterator ever declared (replaced ones included),
 // so that never-stepped declarations get their `0 0`.
-func (r *recorder[K]) allIters() []*iterState { return r.declared }
+func (r *recorder[K, V]) allIters() []*iterState { return r.declared }
 
 func (r *recording) emit(s string) int {
 	r.trace = append(r.trace, s)
 	return len(r.trace) - 1
 }
 
-func (r *recorder[K]) pin(k K) {
+func (r *recorder[K, V]) pin(k K) {
 	r.emit(fmt.Sprintf("hash %s 0x%016x", r.kk.format(k), gomap.HashOf(r.mt, k, r.h.Hash0)))
 }
 
-func (r *recorder[K]) step(o op) error {
+func (r *recorder[K, V]) step(o op) error {
 	if o.kind == "put" || o.kind == "del" || o.kind == "get" {
 		k, _ := r.kk.parse(o.key)
 		lit := r.kk.format(k)
@@ -372,7 +410,7 @@ func growStack(n int) byte {
 // map, its last draw: so the op's k-th draw, replayed through the map
 // type's own hasher from the M's state before the op, is its k-th NaN
 // hash.
-func (r *recorder[K]) nanHashes(run func() error) error {
+func (r *recorder[K, V]) nanHashes(run func() error) error {
 	at, seed := len(r.trace), r.h.Hash0
 	s0, err := runtimerand.State()
 	if err != nil {
@@ -401,7 +439,7 @@ func (r *recorder[K]) nanHashes(run func() error) error {
 }
 
 // apply runs one op on the map and writes its trace and expected lines.
-func (r *recorder[K]) apply(o op) error {
+func (r *recorder[K, V]) apply(o op) error {
 	switch o.kind {
 	case "hint":
 		return lerr(o.line, "hint is only allowed as the first operation")
@@ -432,20 +470,20 @@ func (r *recorder[K]) apply(o op) error {
 }
 
 // access runs a put, del or get.
-func (r *recorder[K]) access(o op) {
+func (r *recorder[K, V]) access(o op) {
 	k, _ := r.kk.parse(o.key)
 	lit := r.kk.format(k)
 	switch o.kind {
 	case "put":
 		r.emit(fmt.Sprintf("put %s %s", lit, formatValue(r.keys, o.val)))
-		r.m[k] = o.val
+		r.m[k] = r.vk.make(o.val)
 	case "del":
 		r.emit("del " + lit)
 		delete(r.m, k)
 	case "get":
 		r.emit("get " + lit)
 		if v, ok := r.m[k]; ok {
-			fmt.Fprintf(&r.exp, "get %s %s\n", lit, formatValue(r.keys, v))
+			fmt.Fprintf(&r.exp, "get %s %s\n", lit, formatValue(r.keys, r.vk.read(v)))
 		} else {
 			fmt.Fprintf(&r.exp, "get %s missing\n", lit)
 		}
@@ -454,7 +492,7 @@ func (r *recorder[K]) access(o op) {
 
 // clear clears the map with the loop Go compiles to runtime.mapclear, and
 // checks that it acted as mapclear does.
-func (r *recorder[K]) clear(o op) error {
+func (r *recorder[K, V]) clear(o op) error {
 	h := r.h
 	r.emit("clear")
 	if len(r.m) != 0 {
@@ -465,7 +503,7 @@ func (r *recorder[K]) clear(o op) error {
 		}
 	}
 	before := *h
-	r.kk.clear(r.m)
+	r.clearMap(r.m)
 	if before.Count != 0 {
 		if h.Count != 0 || h.Oldbuckets != nil || h.Nevacuate != 0 || h.Noverflow != 0 ||
 			h.B != before.B || h.Buckets != before.Buckets || h.Flags&gomap.FlagSameSizeGrow != 0 {
@@ -479,7 +517,7 @@ func (r *recorder[K]) clear(o op) error {
 
 // next steps an iterator; its first step also fills in the iter line with
 // the start bucket and offset mapiterinit drew.
-func (r *recorder[K]) next(o op) error {
+func (r *recorder[K, V]) next(o op) error {
 	st := r.iters[o.id]
 	if st == nil {
 		return lerr(o.line, "next of undeclared iterator %q", o.id)
@@ -507,7 +545,7 @@ func (r *recorder[K]) next(o op) error {
 		fmt.Fprintf(&r.exp, "next %s end\n", o.id)
 		return nil
 	}
-	k, v := st.it.Key().Interface().(K), st.it.Value().Uint()
+	k, v := st.it.Key().Interface().(K), r.vk.reflected(st.it.Value())
 	if hk := *(*K)(iv.Hiter.Key); hk != k && (hk == hk || k == k) { // two NaNs are the same key here
 		return ierr("line %d: hiter.key does not point at the key reflect returned", o.line)
 	}
@@ -516,7 +554,7 @@ func (r *recorder[K]) next(o op) error {
 }
 
 // iterInit checks the hiter mapiterinit left and writes the iter line.
-func (r *recorder[K]) iterInit(o op, st *iterState, hi *gomap.Hiter, nonEmpty, ok bool) error {
+func (r *recorder[K, V]) iterInit(o op, st *iterState, hi *gomap.Hiter, nonEmpty, ok bool) error {
 	h := r.h
 	if hi.T != unsafe.Pointer(r.mt) {
 		return ierr("line %d: hiter.t is not the map type after the first Next", o.line)
@@ -535,7 +573,7 @@ func (r *recorder[K]) iterInit(o op, st *iterState, hi *gomap.Hiter, nonEmpty, o
 
 // afterStep checks and counts what the op did to the map: growth, a
 // reseed (every key is pinned again), B.
-func (r *recorder[K]) afterStep(o op, wasGrowing bool) error {
+func (r *recorder[K, V]) afterStep(o op, wasGrowing bool) error {
 	h := r.h
 	if h.Flags&gomap.FlagHashWriting != 0 {
 		return ierr("line %d: hashWriting left set", o.line)
@@ -568,7 +606,7 @@ func (r *recorder[K]) afterStep(o op, wasGrowing bool) error {
 	return nil
 }
 
-func (r *recorder[K]) writeBucket(w *strings.Builder, b *gomap.BucketOf[K]) {
+func (r *recorder[K, V]) writeBucket(w *strings.Builder, b *gomap.BucketOf[K]) {
 	for s := 0; s < gomap.BucketCnt; s++ {
 		if s > 0 {
 			w.WriteByte(' ')
@@ -586,7 +624,7 @@ func (r *recorder[K]) writeBucket(w *strings.Builder, b *gomap.BucketOf[K]) {
 	}
 }
 
-func (r *recorder[K]) writeArray(w *strings.Builder, tag string, array unsafe.Pointer, n uintptr) {
+func (r *recorder[K, V]) writeArray(w *strings.Builder, tag string, array unsafe.Pointer, n uintptr) {
 	for i := uintptr(0); i < n; i++ {
 		fmt.Fprintf(w, "%s %d: ", tag, i)
 		if array == nil {
@@ -603,7 +641,7 @@ func (r *recorder[K]) writeArray(w *strings.Builder, tag string, array unsafe.Po
 	}
 }
 
-func (r *recorder[K]) oldCount() uintptr {
+func (r *recorder[K, V]) oldCount() uintptr {
 	h := r.h
 	if h.Flags&gomap.FlagSameSizeGrow != 0 {
 		return uintptr(1) << h.B
@@ -612,7 +650,7 @@ func (r *recorder[K]) oldCount() uintptr {
 }
 
 // dump writes the layout exactly as it stands in the runtime's memory.
-func (r *recorder[K]) dump() {
+func (r *recorder[K, V]) dump() {
 	h := r.h
 	growing, same := 0, 0
 	if h.Oldbuckets != nil {
@@ -645,7 +683,7 @@ func topHash(hash uint64) uint8 {
 // the current seed (the value pinned in the trace) gives that slot's tophash
 // and that bucket; and the filled slots add up to count. It guards the
 // recorder's reading of the runtime (offsets, hasher, seed), not the output.
-func (r *recorder[K]) verify(line int) error {
+func (r *recorder[K, V]) verify(line int) error {
 	h := r.h
 	filled := 0
 	check := func(tag string, array unsafe.Pointer, n uintptr) error {
@@ -669,8 +707,9 @@ func (r *recorder[K]) verify(line int) error {
 						return ierr("line %d: %s bucket %d slot %d: key %v (tophash %02x) does not hash there under hash0 %#x (hash %#016x)",
 							line, tag, i, s, k, top, h.Hash0, hv)
 					}
-					if v, ok := r.m[k]; !ok || v != b.Elems[s] {
-						return ierr("line %d: %s bucket %d slot %d: key %v elem %d, map says %d %v", line, tag, i, s, k, b.Elems[s], v, ok)
+					if v, ok := r.m[k]; !ok || r.vk.read(v) != r.vk.stored(&b.Elems[s]) {
+						return ierr("line %d: %s bucket %d slot %d: key %v elem %d, map says %d %v", line, tag, i, s, k,
+							r.vk.stored(&b.Elems[s]), r.vk.read(v), ok)
 					}
 				}
 			}

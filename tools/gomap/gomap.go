@@ -158,13 +158,19 @@ func typeWord(i any) unsafe.Pointer { return (*eface)(unsafe.Pointer(&i)).typ }
 // MapTypeOf is the runtime's maptype of map[K]uint64: the type word of an
 // interface holding such a map (the pointer reflect.TypeOf gives and the
 // compiler passes to the map functions).
-func MapTypeOf[K comparable]() *Maptype {
-	var m map[K]uint64
+func MapTypeOf[K comparable]() *Maptype { return MapTypeOfKV[K, uint64]() }
+
+// MapTypeOfKV is the runtime's maptype of map[K]V.
+func MapTypeOfKV[K comparable, V any]() *Maptype {
+	var m map[K]V
 	return (*Maptype)(typeWord(m))
 }
 
 // Header is the runtime's hmap behind m (nil for a nil map).
-func Header[K comparable](m map[K]uint64) *Hmap {
+func Header[K comparable](m map[K]uint64) *Hmap { return HeaderKV(m) }
+
+// HeaderKV is the runtime's hmap behind m, of any value type.
+func HeaderKV[K comparable, V any](m map[K]V) *Hmap {
 	return *(**Hmap)(unsafe.Pointer(&m))
 }
 
@@ -189,6 +195,9 @@ func KeyBits[K comparable](k K) uint64 {
 // any key type K stored inline (uint64, float64, string: a 16-byte string
 // header): tophash, 8 keys, 8 elems, overflow pointer. For 8-byte keys it
 // is Bmap with typed keys. CheckBucketOf verifies it against the maptype.
+// It is also the bucket of a map[K]V whose V is over 128 bytes (MaxElemSize):
+// the runtime stores such values indirectly, an 8-byte pointer per elem
+// (CheckBucketOfKV).
 type BucketOf[K comparable] struct {
 	Tophash  [BucketCnt]uint8
 	Keys     [BucketCnt]K
@@ -203,17 +212,31 @@ func BucketOfAt[K comparable](array unsafe.Pointer, i uintptr) *BucketOf[K] {
 
 // CheckBucketOf reports whether BucketOf[K] has the size, key size and
 // elem size the runtime's maptype of map[K]uint64 says.
-func CheckBucketOf[K comparable]() error {
-	mt := MapTypeOf[K]()
+func CheckBucketOf[K comparable]() error { return CheckBucketOfKV[K, uint64]() }
+
+// MaxElemSize is the largest value the runtime stores in the bucket
+// (runtime/map.go maxElemSize); a bigger one is stored indirectly.
+const MaxElemSize = 128
+
+// CheckBucketOfKV reports whether BucketOf[K] is the bucket of map[K]V:
+// V is uint64 stored inline, or over MaxElemSize bytes and stored
+// indirectly (the maptype's indirectelem flag, an 8-byte elem slot).
+func CheckBucketOfKV[K comparable, V any]() error {
+	mt := MapTypeOfKV[K, V]()
 	var k K
+	var v V
 	b := BucketOf[K]{}
 	if uintptr(mt.Bucketsize) != unsafe.Sizeof(b) || uintptr(mt.Keysize) != unsafe.Sizeof(k) ||
 		mt.Elemsize != 8 || (*Type)(mt.Bucket).Size != unsafe.Sizeof(b) || mt.Key != typeWord(k) {
-		return fmt.Errorf("map[%T]uint64: maptype says keysize=%d elemsize=%d bucketsize=%d, the view %d %d %d",
-			k, mt.Keysize, mt.Elemsize, mt.Bucketsize, unsafe.Sizeof(k), 8, unsafe.Sizeof(b))
+		return fmt.Errorf("map[%T]%T: maptype says keysize=%d elemsize=%d bucketsize=%d, the view %d %d %d",
+			k, v, mt.Keysize, mt.Elemsize, mt.Bucketsize, unsafe.Sizeof(k), 8, unsafe.Sizeof(b))
 	}
-	if mt.Flags&1 != 0 || mt.Flags&2 != 0 {
-		return fmt.Errorf("map[%T]uint64: maptype stores keys or elems indirectly", k)
+	indirect := unsafe.Sizeof(v) > MaxElemSize
+	if mt.Flags&1 != 0 || (mt.Flags&2 != 0) != indirect {
+		return fmt.Errorf("map[%T]%T: maptype flags %#x: keys indirect, or elems not as their size (%d) says", k, v, mt.Flags, unsafe.Sizeof(v))
+	}
+	if !indirect && unsafe.Sizeof(v) != 8 {
+		return fmt.Errorf("map[%T]%T: an inline value must have 8 bytes", k, v)
 	}
 	return nil
 }

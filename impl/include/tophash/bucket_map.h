@@ -159,8 +159,10 @@ class BucketMap {
   static constexpr std::size_t kCnt = internal::kBucketCnt;
   // Go's t.bucket.ptrdata != 0: the bucket holds pointers the garbage
   // collector must see. Here: a key or value type that is not trivially
-  // copyable (std::string, as Go's string).
-  static constexpr bool kBucketHoldsPointers = !std::is_trivially_copyable_v<K> || !std::is_trivially_copyable_v<V>;
+  // copyable (std::string, as Go's string), or one over 128 bytes, which Go
+  // stores indirectly, a pointer in the bucket (maxKeySize, maxElemSize).
+  static constexpr bool kBucketHoldsPointers = !std::is_trivially_copyable_v<K> || !std::is_trivially_copyable_v<V> ||
+                                               sizeof(K) > 128 || sizeof(V) > 128;
 
   // hmap.flags
   static constexpr std::uint8_t kIterator = 1;      // an iterator may be using buckets
