@@ -79,6 +79,38 @@
 // "concurrent map iteration and map write"). Like Go's, the check is best
 // effort; the flag it uses is atomic, so the check itself does not race.
 //
+// Exception safety. Go's map never sees a failed allocation or a throwing
+// key; this one does (the allocator, and the Hash, KeyEqual, key and value
+// types, may throw; moves and destructors may not, which the static
+// asserts below enforce). What each operation promises when something it
+// calls throws, every row tested in tests/faults_test.cc and fuzzed by the
+// "faults" target:
+//
+//   insert_or_assign, try_emplace, insert, operator[] (a new key): all or
+//     nothing. The entries are what they were; the map may keep work that
+//     changes no entry (a growth begun, buckets evacuated, an empty
+//     overflow bucket chained). Over an existing key: the value is what
+//     V's assignment leaves (all or nothing when V's is).
+//   erase(key): noexcept when Hash and KeyEqual are; else all or nothing.
+//   erase_if(pred): the entries pred chose before it threw are erased,
+//     the others kept; the map is consistent.
+//   clear(), swap, move construction and assignment: noexcept.
+//   reserve, shrink_to_fit: all or nothing (entries and layout).
+//   copy construction: nothing allocated is kept; copy assignment: the
+//     target is unchanged (it copies, then swaps).
+//   get, find, contains, count, at: noexcept when Hash and KeyEqual are;
+//     else they throw what those throw and change nothing.
+//   iteration (iterate, begin, next, ++): noexcept. It calls Hash and
+//     KeyEqual while the map grows, so a throw there terminates.
+// After any of these throws the map passes every structural invariant,
+// open iterators stay valid and keep Go's contract, and nothing leaks.
+// How: a growth evacuates an old bucket into its new buckets and marks a
+// slot evacuated only once its entry has moved; if hashing, a key copy or
+// an overflow bucket fails part way, the entries move back and the
+// overflow buckets taken are given back (undo_evacuation). A rebuild
+// claims every slot of the new array before it moves anything, and moves
+// back what it moved if a copy fails.
+//
 // Randomness. Each map has its own random source: the hash seed, the
 // reseed after a clear or a delete that empties the map, iterator start
 // positions, NaN hashes and (from B = 16) Go's approximate overflow count
