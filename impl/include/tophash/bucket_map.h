@@ -195,7 +195,11 @@ class BucketMap {
   // Whether hashing and comparing keys can throw: lookups and erase are
   // noexcept exactly when neither can (see "Exception safety" above).
   static constexpr bool kNothrowHash = std::is_nothrow_invocable_v<const Hash&, const K&, std::uint64_t>;
-  static constexpr bool kNothrowEq = std::is_nothrow_invocable_v<const KeyEqual&, const K&, const K&>;
+  // (std::equal_to is not declared noexcept; on scalars and strings it
+  // cannot throw.)
+  static constexpr bool kNothrowEq =
+      std::is_nothrow_invocable_v<const KeyEqual&, const K&, const K&> ||
+      (std::is_same_v<KeyEqual, std::equal_to<K>> && (std::is_scalar_v<K> || std::is_same_v<K, std::string>));
   static constexpr bool kNothrowLookup = kNothrowHash && kNothrowEq;
 
  public:
