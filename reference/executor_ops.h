@@ -9,6 +9,7 @@ namespace tophash::reference::exec_detail {
 
 template <KeyType T>
 bool Run<T>::on_pin(const Op& op) {
+  if (Ops::may_be_nan(op.a)) return nans_.push(op.b), true;  // the next NaN hashing's (keys.h NanPins)
   const std::uint64_t id = Ops::identity(op.a);
   if (check_ && model_.get(id, false) != nullptr) {
     auto it = pins_.find(id);

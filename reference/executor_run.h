@@ -48,6 +48,7 @@ using trace::Program;
 struct Workspace {
   Interner interner;
   std::unordered_map<std::uint64_t, std::uint64_t> pins;
+  NanPins nans;
   Model model;
   std::deque<IterOracle> oracles;  // one per iterator name; a deque, so that growing it moves none
   std::vector<std::uint64_t> final_nans;  // final_checks' fresh iteration
@@ -226,6 +227,7 @@ class Run {
   WorkspaceLease ws_;
   Interner& interner_;
   typename Hash::Pins& pins_;
+  NanPins& nans_;
   Model& model_;
   IterOracle::Format fmt_;
   std::size_t interned_ = 0;  // p_.strings.size() when the interner was last reset
@@ -253,6 +255,7 @@ Run<T>::Run(const Program& p, const ExecOptions& opt, Verdict& v)
       check_(opt.lockstep),
       interner_((*ws_).interner),
       pins_((*ws_).pins),
+      nans_((*ws_).nans),
       model_((*ws_).model),
       fmt_([this](std::uint64_t id) { return trace::key_literal(p_, id); }) {
   if constexpr (kCounted) {
@@ -260,6 +263,7 @@ Run<T>::Run(const Program& p, const ExecOptions& opt, Verdict& v)
     CountedValue::reset();
   }
   reset_keeping_capacity(pins_);
+  nans_.reset();
   model_.reset();
   interned_ = ~std::size_t{0};
   sync_program();
@@ -297,6 +301,7 @@ bool Run<T>::start(const Op& first, bool is_first) {
   hash.mode = p_.config.hashing;
   hash.tiny = p_.config.tiny == 0 ? 1 : p_.config.tiny;
   hash.pins = &pins_;
+  hash.nans = &nans_;
   hash.interner = &interner_;
   m_.emplace(hint, p_.config.seed, hash);
   inv_.emplace(*m_);

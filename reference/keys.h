@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "counted.h"
 #include "tophash/hash.h"
@@ -109,6 +110,18 @@ struct KeyOps<trace::KeyType::kString> : IdKeyOps {
   static bool is_nan(const K&) { return false; }
 };
 
+// The hashes a pinned trace gives NaN keys (`hash nan 0xH`,
+// trace-format.md): Go hashes each NaN afresh wherever it hashes one (a
+// put, a del, each evacuation into a bigger array), so a pin is not a
+// key's but the next such hashing's, consumed in order.
+struct NanPins {
+  std::vector<std::uint64_t> hashes;
+  std::size_t next = 0;
+
+  void reset() { hashes.clear(), next = 0; }
+  void push(std::uint64_t h) { hashes.push_back(h); }
+};
+
 // The hash a Program asks for (trace.h HashMode), as BucketMap's Hash.
 template <trace::KeyType T>
 struct ProgramHash {
@@ -120,6 +133,16 @@ struct ProgramHash {
   std::uint32_t tiny = 1;
   const Pins* pins = nullptr;
   const Interner* interner = nullptr;
+  NanPins* nans = nullptr;  // pinned mode: the hashes of NaN keys, in order
+
+  // A NaN's hash (BucketMap::hash_of): the next pinned one while they
+  // last, else the map's random draw, as without pins.
+  std::uint64_t unequal_key_hash(std::uint64_t random, std::uint64_t seed) const noexcept {
+    if (mode == trace::HashMode::kPinned && nans != nullptr && nans->next < nans->hashes.size()) {
+      return nans->hashes[nans->next++];
+    }
+    return hashing::hash_u64(random, seed);
+  }
 
   std::uint64_t operator()(const K& k, std::uint64_t seed) const noexcept {
     switch (mode) {

@@ -9,6 +9,7 @@
 // and values, pinned hashes; all a Go recording uses) and extensions:
 //   keys TYPE             header: u64 (default) | string | double | counted
 //   hashing MODE ...      header: pinned (default) | real SEED | tiny N SEED
+//   hash nan 0xH          (double keys) queues the hash of the next NaN hashing
 //   reserve N             BucketMap::reserve(N)
 //   shrink_to_fit         BucketMap::shrink_to_fit()
 //   close ID              end iterator ID early (it releases what it holds)

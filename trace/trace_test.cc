@@ -308,5 +308,34 @@ TEST(TraceProgram, SameAsComparesWhatTheOpsName) {
   EXPECT_EQ(a.program.config, Config{});
 }
 
+
+// `hash nan 0xH` (trace-format.md, pinned NaN hashes): each line is an op
+// of its own, in order, with the NaN's sign kept; a NaN needs no pin
+// before a put, del or get.
+TEST(TraceNanPins, QueueLinesParseInOrderAndPrintBack) {
+  const std::string text =
+      "keys double\nhash nan 0x51cb032a20bcbbc7\nhash -nan 0x0000000000000001\nput nan 1\nput -nan 2\n"
+      "hash nan 0xffffffffffffffff\ndel nan\nget -nan\n";
+  expect_round_trip(text);
+  const ParseResult r = parse_trace(text);
+  ASSERT_FALSE(r.error);
+  const std::vector<Op>& ops = r.program.ops;
+  ASSERT_EQ(ops.size(), 7u);
+  EXPECT_EQ(ops[0].kind, OpKind::kPin);
+  EXPECT_TRUE(std::isnan(std::bit_cast<double>(ops[0].a)));
+  EXPECT_EQ(ops[0].b, 0x51cb032a20bcbbc7u);
+  EXPECT_TRUE(std::signbit(std::bit_cast<double>(ops[1].a)));
+  EXPECT_EQ(ops[1].b, 1u);
+  EXPECT_EQ(ops[4].kind, OpKind::kPin);
+  EXPECT_EQ(ops[4].b, ~std::uint64_t{0});
+}
+
+TEST(TraceNanPins, AMalformedNanHashIsAnError) {
+  const ParseResult r = parse_trace("keys double\nhash nan 0x51cb\n");
+  ASSERT_TRUE(r.error);
+  EXPECT_EQ(r.error->line, 2u);
+  EXPECT_NE(r.error->what.find("bad hash"), std::string::npos) << r.error->what;
+}
+
 }  // namespace
 }  // namespace tophash::trace

@@ -15,14 +15,10 @@ package main
 import "C"
 
 import (
-	"runtime"
 	"strings"
-	"sync"
 
 	"tophash/go-recorder/runtimerand"
 )
-
-var noSampling sync.Once
 
 // TophashGoRecord records the op script script[0:n] (the language of
 // record.go's parseScript) on a fresh map of the script's key type
@@ -36,8 +32,6 @@ var noSampling sync.Once
 //
 //export TophashGoRecord
 func TophashGoRecord(script *C.char, n C.int, seed C.ulonglong, trace **C.char, expected **C.char) C.int {
-	// No heap profiling: its sampling draws from the same random source.
-	noSampling.Do(func() { runtime.MemProfileRate = 0 })
 	*trace, *expected = nil, nil
 	rec, err := recordSeeded(C.GoStringN(script, n), uint64(seed))
 	if err != nil {

@@ -28,6 +28,7 @@ type gen struct {
 	b     strings.Builder
 	nops  int
 	live  gomap.KeySet[uint64] // live keys, for random picks
+	nans  int                  // NaN entries (only a clear removes them)
 	iters map[string]*genIter
 	ids   []string
 	big   bool   // keys drawn from the whole uint64 range (see pool)
@@ -170,15 +171,26 @@ func (g *gen) keyLiteral(k uint64) string {
 	return strconv.FormatUint(k, 10)
 }
 
-// nanAccess: in a double script, sometimes a get of a NaN (which finds
-// nothing; a put of one, or a del of one while the map grows, cannot be
-// recorded: the NaN's random hash decides where it goes or what is
-// evacuated).
+// nanAccess: in a double script, sometimes a put, get or del of a NaN
+// (a put adds an entry nothing finds again; get and del find nothing, but
+// a del while the map grows evacuates the old bucket its hash names).
+// Go hashes each at random; the recording pins those hashes.
 func (g *gen) nanAccess() bool {
-	if g.keys != "double" || !g.chance(0.03) {
+	if g.keys != "double" || !g.chance(0.05) {
 		return false
 	}
-	g.line("get %s", [2]string{"nan", "-nan"}[g.r.Intn(2)])
+	nan := [2]string{"nan", "-nan"}[g.r.Intn(2)]
+	switch g.r.Intn(4) {
+	case 0, 1:
+		g.line("put %s %s", nan, formatValue(g.keys, g.value()))
+		g.nans++
+		g.afterWrite(true)
+	case 2:
+		g.line("get %s", nan)
+	default:
+		g.line("del %s", nan)
+		g.afterWrite(false)
+	}
 	return true
 }
 
@@ -208,7 +220,7 @@ func (g *gen) length() { g.line("len") }
 func (g *gen) dump()   { g.line("dump") }
 
 func (g *gen) clear() {
-	if g.live.Len() > 0 {
+	if g.live.Len()+g.nans > 0 {
 		for _, it := range g.iters {
 			if it.stepped && !it.initEmpty {
 				it.dead = true
@@ -217,6 +229,7 @@ func (g *gen) clear() {
 	}
 	g.line("clear")
 	g.live.Clear()
+	g.nans = 0
 }
 
 func (g *gen) iter(id string) {
@@ -237,7 +250,7 @@ func (g *gen) step(id string) {
 	}
 	if !it.stepped {
 		it.stepped = true
-		it.initEmpty = g.live.Len() == 0
+		it.initEmpty = g.live.Len()+g.nans == 0
 	}
 	g.line("next %s", id)
 }

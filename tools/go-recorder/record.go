@@ -11,11 +11,17 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"runtime"
+	"runtime/debug"
 	"strings"
+	"sync"
 	"unsafe"
 
+	"tophash/go-recorder/runtimerand"
 	"tophash/gomap"
 )
+
+var noSampling sync.Once
 
 // maxB is the first B the recorder refuses: from B = 16 on Go counts
 // overflow buckets at random (incrnoverflow), which no trace can pin.
@@ -248,6 +254,19 @@ func record(sc *script, verifyEvery bool) (*recording, error) {
 }
 
 func recordKeys[K comparable](kk keyKind[K], sc *script, verifyEvery bool) (*recording, error) {
+	// nanHashes reads the M's random state around an op: one M throughout,
+	// and no heap profiling, whose sampling draws from it too.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	noSampling.Do(func() { runtime.MemProfileRate = 0 })
+	if sc.keys == "double" {
+		// The garbage collector, started by an allocation of an op, may
+		// draw from the M's random state too.
+		defer debug.SetGCPercent(debug.SetGCPercent(-1))
+		// Growing the stack walks it, and the walk's cache draws too: grow
+		// it now, beyond what any op needs (with the GC off it keeps its size).
+		growStack(4)
+	}
 	if err := gomap.CheckBucketOf[K](); err != nil {
 		return nil, &internalError{err.Error()}
 	}
@@ -310,30 +329,75 @@ func (r *recorder[K]) step(o op) error {
 	if o.kind == "put" || o.kind == "del" || o.kind == "get" {
 		k, _ := r.kk.parse(o.key)
 		lit := r.kk.format(k)
-		if k != k {
-			// A NaN: Go hashes it at random at each use, the trace
-			// language draws a NaN's hash from the replayer's own random
-			// source, so a put of one cannot be recorded; get and del of
-			// one find nothing and need no pin.
-			if o.kind == "put" {
-				return lerr(o.line, "put %s: a NaN key's hash cannot be pinned in a trace, so it cannot be recorded", lit)
-			}
-			if o.kind == "del" && r.h.Oldbuckets != nil {
-				// mapdelete evacuates the old bucket the key's hash
-				// names before looking: for a NaN a random one
-				return lerr(o.line, "del %s: while the map grows, a del of a NaN evacuates an old bucket its random hash picks, so it cannot be recorded", lit)
-			}
-		} else if !r.pinned[lit] {
+		// A NaN needs no key pin: Go hashes it afresh at each use, and
+		// those hashes are pinned where they happen (nanHashes).
+		if k == k && !r.pinned[lit] {
 			r.pinned[lit] = true
 			r.seen = append(r.seen, k)
 			r.pin(k)
 		}
 	}
 	wasGrowing := r.h.Oldbuckets != nil
-	if err := r.apply(o); err != nil {
+	var err error
+	if r.keys == "double" && (o.kind == "put" || o.kind == "del") {
+		err = r.nanHashes(func() error { return r.apply(o) })
+	} else {
+		err = r.apply(o)
+	}
+	if err != nil {
 		return err
 	}
 	return r.afterStep(o, wasGrowing)
+}
+
+// growStack uses n frames of 64 KiB of stack.
+//
+//go:noinline
+func growStack(n int) byte {
+	var buf [64 << 10]byte
+	buf[n] = byte(n)
+	if n > 0 {
+		return growStack(n-1) + buf[n]
+	}
+	return buf[0]
+}
+
+// nanHashes runs a put or del of a float64 map and pins, before its line,
+// every hash Go gave a NaN key in it (`hash nan 0xH`, trace-format.md):
+// the op's own key if a NaN (mapassign, mapdelete), then each NaN an
+// evacuation into a bigger array moves, in that order. Each such hash
+// draws fastrand once, and nothing else in the op draws (heap profiling
+// and the garbage collector are off, the stack is grown beforehand, B
+// stays below 16) but the reseed of a delete that empties the
+// map, its last draw: so the op's k-th draw, replayed through the map
+// type's own hasher from the M's state before the op, is its k-th NaN
+// hash.
+func (r *recorder[K]) nanHashes(run func() error) error {
+	at, seed := len(r.trace), r.h.Hash0
+	s0, err := runtimerand.State()
+	if err != nil {
+		return &internalError{err.Error()}
+	}
+	if err := run(); err != nil {
+		return err
+	}
+	s1, _ := runtimerand.State()
+	n := runtimerand.Draws(s0, s1)
+	if r.h.Hash0 != seed && n > 0 {
+		n--
+	}
+	if n > uint64(r.h.Count)+1 {
+		return ierr("%d fastrand draws in one op of a map of %d entries: something else draws", n, r.h.Count)
+	}
+	nan, _ := r.kk.parse("nan")
+	pins := make([]string, n)
+	for i := range pins {
+		runtimerand.SetState(runtimerand.After(s0, uint64(i)))
+		pins[i] = fmt.Sprintf("hash nan 0x%016x", gomap.HashOf(r.mt, nan, seed))
+	}
+	runtimerand.SetState(s1)
+	r.trace = append(r.trace[:at], append(pins, r.trace[at:]...)...)
+	return nil
 }
 
 // apply runs one op on the map and writes its trace and expected lines.
@@ -444,7 +508,7 @@ func (r *recorder[K]) next(o op) error {
 		return nil
 	}
 	k, v := st.it.Key().Interface().(K), st.it.Value().Uint()
-	if *(*K)(iv.Hiter.Key) != k {
+	if hk := *(*K)(iv.Hiter.Key); hk != k && (hk == hk || k == k) { // two NaNs are the same key here
 		return ierr("line %d: hiter.key does not point at the key reflect returned", o.line)
 	}
 	fmt.Fprintf(&r.exp, "next %s %s %s\n", o.id, r.kk.format(k), formatValue(r.keys, v))
@@ -594,6 +658,9 @@ func (r *recorder[K]) verify(line int) error {
 					}
 					filled++
 					k := b.Keys[s]
+					if k != k {
+						continue // a NaN: hashed at random, found by nothing
+					}
 					if !r.pinned[r.kk.format(k)] {
 						return ierr("line %d: %s bucket %d holds key %s that was never named", line, tag, i, r.kk.format(k))
 					}

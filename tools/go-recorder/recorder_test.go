@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -27,10 +26,13 @@ var (
 
 // mask replaces what depends on the runtime's random seeds.
 func maskTrace(lines []string) []string {
-	out := make([]string, len(lines))
-	for i, l := range lines {
+	out := make([]string, 0, len(lines))
+	for _, l := range lines {
+		if strings.HasPrefix(l, "hash nan ") || strings.HasPrefix(l, "hash -nan ") {
+			continue // how many a NaN's evacuations draw depends on the seed too
+		}
 		l = hashLine.ReplaceAllString(l, "hash $1 H")
-		out[i] = iterLine.ReplaceAllString(l, "iter $1 S O")
+		out = append(out, iterLine.ReplaceAllString(l, "iter $1 S O"))
 	}
 	return out
 }
@@ -204,18 +206,12 @@ func TestRejects(t *testing.T) {
 		"hint 300000\n":            "line 1: hint 300000 makes B=16",
 		"put 1 1\nput 2 2\niter a\nnext a\nclear\nnext a\n": "line 6: next a: the iterator was open across the clear",
 		"hash 1 0x0000000000000001\n":                       "line 1: hash lines are not accepted",
-		"keys double\nput nan 1\n":                          "line 2: put nan: a NaN key's hash cannot be pinned",
 		"keys string\nput k 1\n":                            "line 2: put: bad key \"k\"",
 		"keys string\nput \"k\" 1\n":                        "line 2: put: bad value \"1\"",
 		"keys double\nput 0x1p3 1\n":                        "line 2: put: bad key",
 		"put 1 1\nkeys string\n":                            "line 2: keys: header lines must come before",
 		"keys int\n":                                        "line 1: keys: want",
 	}
-	var grow strings.Builder // 27 puts: growing from B=2 to B=3 after the last
-	for i := 1; i <= 27; i++ {
-		fmt.Fprintf(&grow, "put %d 1\n", i)
-	}
-	cases["keys double\n"+grow.String()+"del nan\n"] = "line 29: del nan: while the map grows"
 	for in, want := range cases {
 		ops, err := parseScript(strings.NewReader(in), false)
 		if err == nil {

@@ -369,10 +369,16 @@ class BucketMap {
   allocator_type get_allocator() const noexcept { return alloc_; }
 
   // The hash this map uses for `key` now (what the buckets are indexed by).
-  // Random for a key unequal to itself.
+  // Random for a key unequal to itself: one draw r of the map's random
+  // source, as Hash::unequal_key_hash(r, seed) makes it if Hash has that
+  // member (hash.h), else hashing::hash_u64(r, seed).
   std::uint64_t hash_of(const K& key) noexcept(kNothrowLookup) {
     if constexpr (!is_reflexive_key<K>::value) {
-      if (!eq_(key, key)) return hashing::hash_u64(rand64(), hash0_);
+      if (!eq_(key, key)) {
+        const std::uint64_t r = rand64();
+        if constexpr (requires(const Hash& h) { h.unequal_key_hash(r, r); }) return hash_.unequal_key_hash(r, hash0_);
+        return hashing::hash_u64(r, hash0_);
+      }
     }
     return hash_(key, hash0_);
   }

@@ -131,6 +131,9 @@ struct Hasher<K, std::enable_if_t<std::is_integral_v<K> || std::is_enum_v<K>>> {
 // Go's f64hash: +0 and -0 hash alike (they are equal keys). NaN gets a
 // hash here too, but BucketMap never uses it: for a key that is not equal
 // to itself the map draws a random hash, as Go does (see bucket_map.h).
+// A Hash may shape that hash with a member
+//   std::uint64_t unequal_key_hash(std::uint64_t random, std::uint64_t seed) const noexcept;
+// given the draw; a harness that replays Go's own NaN hashes uses it.
 template <class K>
 struct Hasher<K, std::enable_if_t<std::is_floating_point_v<K>>> {
   std::uint64_t operator()(K key, std::uint64_t seed) const noexcept {

@@ -81,3 +81,34 @@ func Seed(seed uint64) error {
 	m[randOffset] = seed
 	return nil
 }
+
+// State is the running M's fastrand state. The caller keeps its goroutine
+// on one M (runtime.LockOSThread, or a cgo callback) between State,
+// the draws it counts and SetState.
+func State() (uint64, error) {
+	if randOffset < 0 {
+		if err := findRandOffset(); err != nil {
+			return 0, err
+		}
+	}
+	return currentM()[randOffset], nil
+}
+
+// SetState sets the running M's fastrand state without drawing (after
+// State has found it).
+func SetState(s uint64) { currentM()[randOffset] = s }
+
+// wyIncInverse is wyInc's inverse modulo 2^64 (wyInc is odd).
+var wyIncInverse = func() uint64 {
+	inv := uint64(wyInc) // Newton's iteration doubles the correct low bits
+	for i := 0; i < 6; i++ {
+		inv *= 2 - wyInc*inv
+	}
+	return inv
+}()
+
+// Draws is how many calls of fastrand took the state from `from` to `to`.
+func Draws(from, to uint64) uint64 { return (to - from) * wyIncInverse }
+
+// After is the state after n draws from s.
+func After(s, n uint64) uint64 { return s + n*wyInc }
