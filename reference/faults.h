@@ -107,45 +107,32 @@ class FailingResource : public std::pmr::memory_resource {
 using KeyCount = Counted<10>;
 using ValueCount = Counted<11>;
 
-class FaultKey {
+// A key or value: an id, Counted (slot lifetimes checked), whose copy
+// throws when `S` is armed. All or nothing: the fault comes before
+// anything changes.
+template <class C, Site S>
+class Faulty {
  public:
-  explicit FaultKey(std::uint64_t id) noexcept : c_(id) {}
-  FaultKey(const FaultKey& o) : c_((Plan::get().hit(Site::kKeyCopy), o.c_)) {}
-  FaultKey(FaultKey&&) noexcept = default;
-  FaultKey& operator=(const FaultKey& o) {
-    Plan::get().hit(Site::kKeyCopy);
+  Faulty() noexcept = default;
+  explicit Faulty(std::uint64_t id) noexcept : c_(id) {}
+  Faulty(const Faulty& o) : c_((Plan::get().hit(S), o.c_)) {}
+  Faulty(Faulty&&) noexcept = default;
+  Faulty& operator=(const Faulty& o) {
+    Plan::get().hit(S);
     c_ = o.c_;
     return *this;
   }
-  FaultKey& operator=(FaultKey&&) noexcept = default;
-  ~FaultKey() = default;
+  Faulty& operator=(Faulty&&) noexcept = default;
+  ~Faulty() = default;
   std::uint64_t id() const noexcept { return c_.id(); }
-  friend std::string to_string(const FaultKey& k) { return std::to_string(k.id()); }
-  friend bool operator<(const FaultKey& a, const FaultKey& b) noexcept { return a.id() < b.id(); }
+  friend std::string to_string(const Faulty& k) { return std::to_string(k.id()); }
+  friend bool operator<(const Faulty& a, const Faulty& b) noexcept { return a.id() < b.id(); }
 
  private:
-  KeyCount c_;
+  C c_;
 };
-
-class FaultValue {
- public:
-  FaultValue() noexcept = default;
-  explicit FaultValue(std::uint64_t id) noexcept : c_(id) {}
-  FaultValue(const FaultValue& o) : c_((Plan::get().hit(Site::kValueCopy), o.c_)) {}
-  FaultValue(FaultValue&&) noexcept = default;
-  // All or nothing: the fault comes before anything changes.
-  FaultValue& operator=(const FaultValue& o) {
-    Plan::get().hit(Site::kValueCopy);
-    c_ = o.c_;
-    return *this;
-  }
-  FaultValue& operator=(FaultValue&&) noexcept = default;
-  ~FaultValue() = default;
-  std::uint64_t id() const noexcept { return c_.id(); }
-
- private:
-  ValueCount c_;
-};
+using FaultKey = Faulty<KeyCount, Site::kKeyCopy>;
+using FaultValue = Faulty<ValueCount, Site::kValueCopy>;
 
 // The hash's shape: Go's seeded hash of the id; few distinct seeded values
 // (long chains, same-size growth); or an attacker's hash that ignores the
