@@ -59,8 +59,8 @@ M = [
   "            if ((h->hash_(k, h->hash0_) & bucket_mask(B_ - 1)) != check) continue;  // planted: the old mask",
   "while doubling, an iterator walking an old bucket filters by the old mask, so keys bound for the Y half come out at the X bucket"),
  ("nan-evacuation", "impl/include/tophash/internal/bucket_map_write.h",
-  "            use_y = top & 1;\n            top = internal::top_hash(hash);",
-  "            top = internal::top_hash(hash);\n            use_y = top & 1;  // planted: the fresh tophash decides",
+  "              use_y = top & 1;\n              top = internal::top_hash(hash);",
+  "              top = internal::top_hash(hash);\n              use_y = top & 1;  // planted: the fresh tophash decides",
   "with an iterator open, evacuation sends a NaN by its fresh random tophash instead of the old one the iterator filters by"),
  ("growth-progress-stuck", "impl/include/tophash/internal/bucket_map_write.h",
   "  if (growing()) evacuate(nevacuate_);",
@@ -74,6 +74,19 @@ M = [
   "        if (h->growing() && B_ == h->B_ && rebuilds_ == h->rebuilds_) {",
   "        if (h->growing() && B_ == h->B_) {  // planted",
   "an iterator open across a rebuild (reserve, shrink_to_fit) takes the growth path again once the map is back at its B, and yields entries twice"),
+ # Exception-safety bugs: only a failed allocation, a throwing key or value
+ # copy, hash or equality shows them (fuzz target faults, property Faults).
+ ("faults-count-before-alloc", "impl/include/tophash/internal/bucket_map_write.h",
+  "    goto again;  // growing invalidates everything\n  }\n  if (insertb == nullptr) {",
+  "    goto again;  // growing invalidates everything\n  }\n  ++count_;  // planted: counted before the allocation that can fail\n  if (insertb == nullptr) {",
+  "mapassign counts the new entry before the overflow bucket it may need is allocated: a failed allocation (or a throwing key or value copy) leaves count one too high",
+  "  insertb->tophash[inserti] = top;\n  ++count_;\n  return {insertb->value(inserti), true};",
+  "  insertb->tophash[inserti] = top;\n  return {insertb->value(inserti), true};"),
+ ("faults-evacuation-not-undone", "impl/include/tophash/internal/bucket_map_write.h",
+  "      undo_evacuation(head, b, i, buckets_->bucket(oldbucket),\n                      samesize ? nullptr : buckets_->bucket(oldbucket + newbit));\n"
+  "      buckets_->give_back_overflow(overflow_mark);\n      noverflow_ = noverflow;\n      throw;",
+  "      throw;  // planted: a failed evacuation is left half done",
+  "a failed evacuation (allocation, hash or key copy) is not undone: the old bucket is left half evacuated, and the entries not yet moved are lost"),
  # Layout-only bugs: every lookup, iteration and growth check still holds
  # (the harness states Go's growth rules from impl's constants and takes
  # tophash from impl), so only a comparison with Go's own layout
@@ -112,12 +125,17 @@ M = [
   "    return assign(std::forward<KK>(key), /*overwrite=*/true, std::forward<Args>(args)...);  // planted",
   "try_emplace (and operator[]) overwrite a present key's value"),
 ]
-for name, path, old, new, what in M:
+# A mutant may carry more replacements, in pairs after its description.
+for name, path, *rest in M:
+    what, pairs = rest[2], [tuple(rest[0:2])] + [tuple(rest[i:i + 2]) for i in range(3, len(rest), 2)]
     text = open(os.path.join(ROOT, path)).read()
-    if text.count(old) != 1:
-        sys.exit("regenerate: %s: the text to replace is gone from %s (or not unique)" % (name, path))
+    planted = text
+    for old, new in pairs:
+        if planted.count(old) != 1:
+            sys.exit("regenerate: %s: the text to replace is gone from %s (or not unique)" % (name, path))
+        planted = planted.replace(old, new)
     with tempfile.TemporaryDirectory() as d:
-        for side, content in (("a", text), ("b", text.replace(old, new))):
+        for side, content in (("a", text), ("b", planted)):
             os.makedirs(os.path.join(d, side, os.path.dirname(path)))
             with open(os.path.join(d, side, path), "w") as f:
                 f.write(content)

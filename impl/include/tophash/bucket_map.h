@@ -88,6 +88,38 @@
 // "concurrent map iteration and map write"). Like Go's, the check is best
 // effort; the flag it uses is atomic, so the check itself does not race.
 //
+// Exception safety. Go's map never sees a failed allocation or a throwing
+// key; this one does (the allocator, and the Hash, KeyEqual, key and value
+// types, may throw; moves and destructors may not, which the static
+// asserts below enforce). What each operation promises when something it
+// calls throws, every row tested in tests/faults_test.cc and fuzzed by the
+// "faults" target:
+//
+//   insert_or_assign, try_emplace, insert, operator[] (a new key): all or
+//     nothing. The entries are what they were; the map may keep work that
+//     changes no entry (a growth begun, buckets evacuated, an empty
+//     overflow bucket chained). Over an existing key: the value is what
+//     V's assignment leaves (all or nothing when V's is).
+//   erase(key): noexcept when Hash and KeyEqual are; else all or nothing.
+//   erase_if(pred): the entries pred chose before it threw are erased,
+//     the others kept; the map is consistent.
+//   clear(), swap, move construction and assignment: noexcept.
+//   reserve, shrink_to_fit: all or nothing (entries and layout).
+//   copy construction: nothing allocated is kept; copy assignment: the
+//     target is unchanged (it copies, then swaps).
+//   get, find, contains, count, at: noexcept when Hash and KeyEqual are;
+//     else they throw what those throw and change nothing.
+//   iteration (iterate, begin, next, ++): noexcept. It calls Hash and
+//     KeyEqual while the map grows, so a throw there terminates.
+// After any of these throws the map passes every structural invariant,
+// open iterators stay valid and keep Go's contract, and nothing leaks.
+// How: a growth evacuates an old bucket into its new buckets and marks a
+// slot evacuated only once its entry has moved; if hashing, a key copy or
+// an overflow bucket fails part way, the entries move back and the
+// overflow buckets taken are given back (undo_evacuation). A rebuild
+// claims every slot of the new array before it moves anything, and moves
+// back what it moved if a copy fails.
+//
 // Randomness. Each map has its own random source: the hash seed, the
 // reseed after a clear or a delete that empties the map, iterator start
 // positions, NaN hashes and (from B = 16) Go's approximate overflow count
@@ -107,6 +139,7 @@
 #include <stdexcept>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "tophash/hash.h"
 #include "tophash/internal/bucket.h"
@@ -170,6 +203,16 @@ class BucketMap {
   static constexpr std::uint8_t kHashWriting = 4;   // a write is in progress
   static constexpr std::uint8_t kSameSizeGrow = 8;  // the growth in progress keeps B
 
+  // Whether hashing and comparing keys can throw: lookups and erase are
+  // noexcept exactly when neither can (see "Exception safety" above).
+  static constexpr bool kNothrowHash = std::is_nothrow_invocable_v<const Hash&, const K&, std::uint64_t>;
+  // (std::equal_to is not declared noexcept; on scalars and strings it
+  // cannot throw.)
+  static constexpr bool kNothrowEq =
+      std::is_nothrow_invocable_v<const KeyEqual&, const K&, const K&> ||
+      (std::is_same_v<KeyEqual, std::equal_to<K>> && (std::is_scalar_v<K> || std::is_same_v<K, std::string>));
+  static constexpr bool kNothrowLookup = kNothrowHash && kNothrowEq;
+
  public:
   using key_type = K;
   using mapped_type = V;
@@ -205,7 +248,14 @@ class BucketMap {
     B_ = other.B_;
     if (other.buckets_ != nullptr) buckets_ = Array::create(B_, alloc_);
     sync_lookup();
-    other.for_each_entry([&](const K& k, const V& v) { insert_or_assign(k, v); });
+    try {
+      other.for_each_entry([&](const K& k, const V& v) { insert_or_assign(k, v); });
+    } catch (...) {
+      // No destructor runs for a constructor that throws: release here.
+      Array::release(buckets_);
+      Array::release(oldbuckets_);
+      throw;
+    }
   }
   BucketMap(BucketMap&& other) noexcept
       : rng_(other.rng_), hash_(std::move(other.hash_)), eq_(std::move(other.eq_)),
@@ -237,7 +287,9 @@ class BucketMap {
     // live_iters_ stays: iterators count against the object they were made on.
     swap(hash_, other.hash_);
     swap(eq_, other.eq_);
-    swap(alloc_, other.alloc_);
+    // Each bucket array keeps the allocator it came from and is freed
+    // through it, so arrays may change maps whatever their allocators.
+    if constexpr (std::allocator_traits<Allocator>::propagate_on_container_swap::value) swap(alloc_, other.alloc_);
     sync_lookup();
     other.sync_lookup();
   }
@@ -248,24 +300,24 @@ class BucketMap {
   bool empty() const noexcept { return count_ == 0; }
 
   // ---- lookup (mapaccess) -----------------------------------------------
-  V* get(const K& key) noexcept {
+  V* get(const K& key) noexcept(kNothrowLookup) {
     auto [b, i] = access(key);
     return b == nullptr ? nullptr : b->value(i);
   }
-  const V* get(const K& key) const noexcept { return const_cast<BucketMap*>(this)->get(key); }
-  bool contains(const K& key) const noexcept { return get(key) != nullptr; }
-  size_type count(const K& key) const noexcept { return contains(key) ? 1 : 0; }
+  const V* get(const K& key) const noexcept(kNothrowLookup) { return const_cast<BucketMap*>(this)->get(key); }
+  bool contains(const K& key) const noexcept(kNothrowLookup) { return get(key) != nullptr; }
+  size_type count(const K& key) const noexcept(kNothrowLookup) { return contains(key) ? 1 : 0; }
   V& at(const K& key) {
     V* v = get(key);
     if (v == nullptr) throw std::out_of_range("tophash::BucketMap::at: key not found");
     return *v;
   }
   const V& at(const K& key) const { return const_cast<BucketMap*>(this)->at(key); }
-  iterator find(const K& key) noexcept {
+  iterator find(const K& key) noexcept(kNothrowLookup) {
     auto [b, i] = access(key);
     return b == nullptr ? end() : iterator(Iter(b->key(i), b->value(i)));
   }
-  const_iterator find(const K& key) const noexcept {
+  const_iterator find(const K& key) const noexcept(kNothrowLookup) {
     auto [b, i] = const_cast<BucketMap*>(this)->access(key);
     return b == nullptr ? cend() : const_iterator(Iter(b->key(i), b->value(i)));
   }
@@ -284,7 +336,7 @@ class BucketMap {
   V& operator[](const K& key) { return *try_emplace(key).first; }
 
   // ---- delete (mapdelete) ------------------------------------------------
-  size_type erase(const K& key) noexcept;
+  size_type erase(const K& key) noexcept(kNothrowLookup);
 
   // Deletes every entry for which pred(key, value) is true, in one pass
   // (finishing any growth first). NaN keys can be deleted this way.
@@ -331,7 +383,7 @@ class BucketMap {
   // Random for a key unequal to itself: one draw r of the map's random
   // source, as Hash::unequal_key_hash(r, seed) makes it if Hash has that
   // member (hash.h), else hashing::hash_u64(r, seed).
-  std::uint64_t hash_of(const K& key) noexcept {
+  std::uint64_t hash_of(const K& key) noexcept(kNothrowLookup) {
     if constexpr (!is_reflexive_key<K>::value) {
       if (!eq_(key, key)) {
         const std::uint64_t r = rand64();
@@ -378,14 +430,14 @@ class BucketMap {
   // The key comparison of lookups and writes. With the default equality on
   // std::string keys, the bytes are compared as words (hashing::bytes_equal)
   // after the lengths, as Go's mapaccess1_faststr compares lengths first.
-  bool keys_equal(const K& a, const K& b) const noexcept {
+  bool keys_equal(const K& a, const K& b) const noexcept(kNothrowEq) {
     if constexpr (std::is_same_v<K, std::string> && std::is_same_v<KeyEqual, std::equal_to<K>>) {
       return a.size() == b.size() && hashing::bytes_equal(a.data(), b.data(), a.size());
     } else {
       return eq_(a, b);
     }
   }
-  bool key_is_nan(const K& k) const noexcept {
+  bool key_is_nan(const K& k) const noexcept(kNothrowEq) {
     if constexpr (is_reflexive_key<K>::value) {
       return false;
     } else {
@@ -454,7 +506,7 @@ class BucketMap {
   // mapaccessK without the misuse check: the live slot of `key`, in a
   // non-empty map. Inlined into get and find: a call would cost a lookup
   // that hits in cache a fifth of its time.
-  [[gnu::always_inline]] std::pair<BucketT*, std::size_t> find_slot(const K& key) noexcept {
+  [[gnu::always_inline]] std::pair<BucketT*, std::size_t> find_slot(const K& key) noexcept(kNothrowLookup) {
     std::uint64_t hash = hash_of(key);
     const std::uint8_t top = internal::top_hash(hash);
     for (BucketT* b = lookup_bucket(hash); b != nullptr; b = b->overflow) {
@@ -473,7 +525,7 @@ class BucketMap {
     }
     return {nullptr, 0};
   }
-  [[gnu::always_inline]] std::pair<BucketT*, std::size_t> access(const K& key) noexcept {
+  [[gnu::always_inline]] std::pair<BucketT*, std::size_t> access(const K& key) noexcept(kNothrowLookup) {
     if (count_ == 0) return {nullptr, 0};
     check_not_writing("concurrent map read and map write");
     // A key unequal to itself is never found; answering without hashing
@@ -488,17 +540,21 @@ class BucketMap {
   void hash_grow();
   void grow_work(std::size_t bucket);
   void evacuate(std::size_t oldbucket);
+  void undo_evacuation(BucketT* head, const BucketT* stop, std::size_t stop_i, BucketT* x, BucketT* y) noexcept;
+  void move_back(BucketT* from, std::size_t i, BucketT* to, std::size_t j) noexcept;
+  static void settle_tombstones(BucketT* head) noexcept;
   void advance_evacuation_mark(std::size_t newbit) noexcept;
   BucketT* new_overflow(BucketT* b);
   void finish_growth();
   void rebuild(std::uint8_t newB);
+  void rebuild_into(Array* fresh, std::uint8_t newB);
   void steal(BucketMap& other) noexcept;
   template <class F>
   void for_each_entry(F&& f) const;
   // Puts an entry known to be absent into `dst` (an array being built):
   // first empty slot of its chain, else a new overflow bucket.
   BucketT* place(Array* dst, std::uint8_t b, std::uint64_t hash, std::size_t& slot);
-  void relocate(BucketT* from, std::size_t i, BucketT* to, std::size_t j) noexcept;
+  void relocate(BucketT* from, std::size_t i, BucketT* to, std::size_t j);
 
   std::size_t count_ = 0;
   std::atomic<std::uint8_t> flags_{0};

@@ -319,6 +319,29 @@ class BucketArray {
     return b;
   }
 
+  // Where take_overflow stands: what a failed evacuation or rebuild gives
+  // back (give_back_overflow) to leave the array as it found it.
+  struct OverflowMark {
+    std::size_t prealloc, extra;
+  };
+  OverflowMark overflow_mark() const noexcept { return {next_prealloc_, extra_len_}; }
+  // Unlinks nothing: the caller has emptied those buckets of objects and
+  // dropped the links to them. Preallocated ones go back on offer, the
+  // others are freed.
+  void give_back_overflow(OverflowMark m) noexcept {
+    for (std::size_t i = m.prealloc; i < next_prealloc_; ++i) buckets_[i].reset();
+    next_prealloc_ = m.prealloc;
+    BucketAlloc ba(alloc_);
+    for (std::size_t i = m.extra; i < extra_len_; ++i) std::allocator_traits<BucketAlloc>::deallocate(ba, extra_[i], 1);
+    extra_len_ = m.extra;
+  }
+  // Forgets every slot's state without destroying anything: for an array
+  // being built whose slots were claimed but whose objects were given back.
+  void forget_slots() noexcept {
+    for (std::size_t i = 0; i < next_prealloc_; ++i) std::memset(buckets_[i].tophash, 0, kBucketCnt);
+    for (std::size_t i = 0; i < extra_len_; ++i) std::memset(extra_[i]->tophash, 0, kBucketCnt);
+  }
+
   // mapclear's makeBucketArray(t, B, h.buckets): destroy every entry, reset
   // the array and its preallocated buckets in place, drop the other
   // overflow buckets. When an iterator still holds this array it may be

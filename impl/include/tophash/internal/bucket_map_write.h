@@ -83,7 +83,7 @@ again:
 
 // mapdelete.
 TOPHASH_MAP_TEMPLATE
-typename TOPHASH_MAP::size_type TOPHASH_MAP::erase(const K& key) noexcept {
+typename TOPHASH_MAP::size_type TOPHASH_MAP::erase(const K& key) noexcept(kNothrowLookup) {
   if (count_ == 0) return 0;  // no hash, no growth work: as Go
   check_not_writing("concurrent map writes");
   const std::uint64_t hash = hash_of(key);
@@ -147,43 +147,55 @@ typename TOPHASH_MAP::size_type TOPHASH_MAP::erase_if(Pred pred) {
   for (std::size_t bi = 0; bi < n; ++bi) {
     BucketT* const orig = buckets_->bucket(bi);
     bool any = false;
-    for (BucketT* b = orig; b != nullptr; b = b->overflow) {
-      for (std::size_t i = 0; i < kCnt; ++i) {
-        if (!internal::is_filled(b->tophash[i])) continue;
-        if (!pred(static_cast<const K&>(b->key_ref(i)), b->value_ref(i))) continue;
-        b->destroy_slot(i);
-        b->tophash[i] = internal::kEmptyOne;
-        --count_;
-        ++erased;
-        any = true;
-      }
-    }
-    if (!any) continue;
-    // The trailing run of empty slots becomes emptyRest, exactly what a
-    // sequence of mapdelete calls leaves behind.
-    BucketT* last_filled = nullptr;
-    std::size_t last_i = 0;
-    for (BucketT* b = orig; b != nullptr; b = b->overflow) {
-      for (std::size_t i = 0; i < kCnt; ++i) {
-        if (!internal::is_empty(b->tophash[i])) {
-          last_filled = b;
-          last_i = i;
+    try {
+      for (BucketT* b = orig; b != nullptr; b = b->overflow) {
+        for (std::size_t i = 0; i < kCnt; ++i) {
+          if (!internal::is_filled(b->tophash[i])) continue;
+          if (!pred(static_cast<const K&>(b->key_ref(i)), b->value_ref(i))) continue;
+          b->destroy_slot(i);
+          b->tophash[i] = internal::kEmptyOne;
+          --count_;
+          ++erased;
+          any = true;
         }
       }
+    } catch (...) {
+      // The predicate threw: what it chose so far stays erased, and the
+      // chain is left as a sequence of mapdelete calls would leave it.
+      if (any) settle_tombstones(orig);
+      if (erased != 0 && count_ == 0) hash0_ = rand64();
+      throw;
     }
-    bool after = last_filled == nullptr;
-    for (BucketT* b = orig; b != nullptr; b = b->overflow) {
-      for (std::size_t i = 0; i < kCnt; ++i) {
-        if (after) {
-          b->tophash[i] = internal::kEmptyRest;
-        } else if (b == last_filled && i == last_i) {
-          after = true;
-        }
-      }
-    }
+    if (any) settle_tombstones(orig);
   }
   if (erased != 0 && count_ == 0) hash0_ = rand64();
   return erased;
+}
+
+// The trailing run of empty slots of a chain becomes emptyRest, exactly
+// what a sequence of mapdelete calls leaves behind.
+TOPHASH_MAP_TEMPLATE
+void TOPHASH_MAP::settle_tombstones(BucketT* head) noexcept {
+  BucketT* last_filled = nullptr;
+  std::size_t last_i = 0;
+  for (BucketT* b = head; b != nullptr; b = b->overflow) {
+    for (std::size_t i = 0; i < kCnt; ++i) {
+      if (!internal::is_empty(b->tophash[i])) {
+        last_filled = b;
+        last_i = i;
+      }
+    }
+  }
+  bool after = last_filled == nullptr;
+  for (BucketT* b = head; b != nullptr; b = b->overflow) {
+    for (std::size_t i = 0; i < kCnt; ++i) {
+      if (after) {
+        b->tophash[i] = internal::kEmptyRest;
+      } else if (b == last_filled && i == last_i) {
+        after = true;
+      }
+    }
+  }
 }
 
 // mapclear: nothing on an empty map; otherwise keep B, reset the current
@@ -231,17 +243,23 @@ void TOPHASH_MAP::grow_work(std::size_t bucket) {
 }
 
 TOPHASH_MAP_TEMPLATE
-void TOPHASH_MAP::relocate(BucketT* from, std::size_t i, BucketT* to, std::size_t j) noexcept {
+void TOPHASH_MAP::relocate(BucketT* from, std::size_t i, BucketT* to, std::size_t j) {
   // With an iterator open, the old slot must keep a key it can look up
   // (and, for NaN keys, the value it returns from there): copy. Otherwise
   // move; the moved-from objects stay until the old array is released.
+  // A copy that throws leaves the destination slot without objects.
   K& k = from->key_ref(i);
   V& v = from->value_ref(i);
   if (live_iters_ != 0) {
     ::new (static_cast<void*>(to->key(j))) K(static_cast<const K&>(k));
     if constexpr (!is_reflexive_key<K>::value) {
       if (key_is_nan(k)) {
-        ::new (static_cast<void*>(to->value(j))) V(static_cast<const V&>(v));
+        try {
+          ::new (static_cast<void*>(to->value(j))) V(static_cast<const V&>(v));
+        } catch (...) {
+          to->key(j)->~K();
+          throw;
+        }
         return;
       }
     }
@@ -251,11 +269,21 @@ void TOPHASH_MAP::relocate(BucketT* from, std::size_t i, BucketT* to, std::size_
   ::new (static_cast<void*>(to->value(j))) V(std::move(v));
 }
 
+// Undoes a relocate: the entry goes back into the slot it came from (which
+// holds a moved-from leftover or the original the copy was made of).
+TOPHASH_MAP_TEMPLATE
+void TOPHASH_MAP::move_back(BucketT* from, std::size_t i, BucketT* to, std::size_t j) noexcept {
+  to->destroy_slot(j);
+  ::new (static_cast<void*>(to->key(j))) K(std::move(from->key_ref(i)));
+  ::new (static_cast<void*>(to->value(j))) V(std::move(from->value_ref(i)));
+  from->destroy_slot(i);
+}
+
 TOPHASH_MAP_TEMPLATE
 void TOPHASH_MAP::evacuate(std::size_t oldbucket) {
-  BucketT* b = oldbuckets_->bucket(oldbucket);
+  BucketT* const head = oldbuckets_->bucket(oldbucket);
   const std::size_t newbit = noldbuckets();
-  if (!b->evacuated()) {
+  if (!head->evacuated()) {
     struct Dst {
       BucketT* b = nullptr;
       std::size_t i = 0;
@@ -263,48 +291,107 @@ void TOPHASH_MAP::evacuate(std::size_t oldbucket) {
     xy[0].b = buckets_->bucket(oldbucket);
     const bool samesize = same_size_grow();
     if (!samesize) xy[1].b = buckets_->bucket(oldbucket + newbit);
-    for (; b != nullptr; b = b->overflow) {
-      for (std::size_t i = 0; i < kCnt; ++i) {
-        std::uint8_t top = b->tophash[i];
-        if (internal::is_empty(top)) {
-          b->tophash[i] = internal::kEvacuatedEmpty;
-          continue;
-        }
-        if (top < internal::kMinTopHash) go_fatal("bad map state");
-        std::uint8_t use_y = 0;
-        if (!samesize) {
-          const K& k = b->key_ref(i);
-          const std::uint64_t hash = hash_of(k);
-          if ((flags() & kIterator) != 0 && key_is_nan(k)) {
-            // A NaN's hash is not repeatable, but an iterator's choice
-            // must match ours: the low bit of the tophash decides, and a
-            // fresh random tophash spreads NaNs on later growths.
-            use_y = top & 1;
-            top = internal::top_hash(hash);
-          } else if ((hash & newbit) != 0) {
-            use_y = 1;
+    // Hashing, a key copy (an iterator is open) and a new overflow bucket
+    // can throw: then the bucket is put back as it was (undo_evacuation).
+    // A slot is marked evacuated only once its entry has moved.
+    const auto overflow_mark = buckets_->overflow_mark();
+    const std::size_t noverflow = noverflow_;
+    BucketT* b = head;
+    std::size_t i = 0;
+    try {
+      for (; b != nullptr; b = b->overflow) {
+        for (i = 0; i < kCnt; ++i) {
+          std::uint8_t top = b->tophash[i];
+          if (internal::is_empty(top)) {
+            b->tophash[i] = internal::kEvacuatedEmpty;
+            continue;
           }
+          if (top < internal::kMinTopHash) go_fatal("bad map state");
+          std::uint8_t use_y = 0;
+          if (!samesize) {
+            const K& k = b->key_ref(i);
+            const std::uint64_t hash = hash_of(k);
+            if ((flags() & kIterator) != 0 && key_is_nan(k)) {
+              // A NaN's hash is not repeatable, but an iterator's choice
+              // must match ours: the low bit of the tophash decides, and a
+              // fresh random tophash spreads NaNs on later growths.
+              use_y = top & 1;
+              top = internal::top_hash(hash);
+            } else if ((hash & newbit) != 0) {
+              use_y = 1;
+            }
+          }
+          Dst& dst = xy[use_y];
+          if (dst.i == kCnt) {
+            dst.b = new_overflow(dst.b);
+            dst.i = 0;
+          }
+          relocate(b, i, dst.b, dst.i);
+          dst.b->tophash[dst.i] = top;
+          ++dst.i;
+          b->tophash[i] = static_cast<std::uint8_t>(internal::kEvacuatedX + use_y);
         }
-        b->tophash[i] = static_cast<std::uint8_t>(internal::kEvacuatedX + use_y);
-        Dst& dst = xy[use_y];
-        if (dst.i == kCnt) {
-          dst.b = new_overflow(dst.b);
-          dst.i = 0;
-        }
-        relocate(b, i, dst.b, dst.i);
-        dst.b->tophash[dst.i] = top;
-        ++dst.i;
       }
+    } catch (...) {
+      undo_evacuation(head, b, i, buckets_->bucket(oldbucket),
+                      samesize ? nullptr : buckets_->bucket(oldbucket + newbit));
+      buckets_->give_back_overflow(overflow_mark);
+      noverflow_ = noverflow;
+      throw;
     }
     // Go then unlinks the old bucket's overflow chain (clearing its keys
     // and values for the garbage collector) when the bucket type holds
     // pointers and no iterator may walk the old array. Only the link shows
     // in a layout; the leftovers stay until the array is released.
     if constexpr (kBucketHoldsPointers) {
-      if ((flags() & kOldIterator) == 0) oldbuckets_->bucket(oldbucket)->overflow = nullptr;
+      if ((flags() & kOldIterator) == 0) head->overflow = nullptr;
     }
   }
   if (oldbucket == nevacuate_) advance_evacuation_mark(newbit);
+}
+
+// A failed evacuation: the old chain's slots up to (not including) slot
+// stop_i of bucket `stop` are put back, in order, from the destination
+// chains x and y (filled in the same order), with their tophash (a NaN's,
+// which evacuation redrew, keeps the low bit it was sent by: all an
+// iterator reads of it); empty slots become emptyOne/emptyRest again. The
+// destinations were untouched before (every write evacuates first) and are
+// left so: emptied here, their new overflow buckets given back by the caller.
+TOPHASH_MAP_TEMPLATE
+void TOPHASH_MAP::undo_evacuation(BucketT* head, const BucketT* stop, std::size_t stop_i, BucketT* x,
+                                  BucketT* y) noexcept {
+  struct Cursor {
+    BucketT* b;
+    std::size_t i;
+  } cur[2] = {{x, 0}, {y, 0}};
+  const bool nan_redrawn = !is_reflexive_key<K>::value && y != nullptr && (flags() & kIterator) != 0;
+  for (BucketT* b = head; b != nullptr; b = b->overflow) {
+    for (std::size_t i = 0; i < kCnt; ++i) {
+      if (b == stop && i == stop_i) goto done;
+      const std::uint8_t t = b->tophash[i];
+      if (t == internal::kEvacuatedEmpty) {
+        b->tophash[i] = internal::kEmptyOne;
+        continue;
+      }
+      const std::size_t side = t - internal::kEvacuatedX;
+      Cursor& c = cur[side];
+      if (c.i == kCnt) {
+        c.b = c.b->overflow;
+        c.i = 0;
+      }
+      move_back(c.b, c.i, b, i);
+      std::uint8_t top = c.b->tophash[c.i++];
+      if (nan_redrawn && key_is_nan(b->key_ref(i))) {
+        top = static_cast<std::uint8_t>((top & ~1u) | side);
+        if (top < internal::kMinTopHash) top = static_cast<std::uint8_t>(top + 2);
+      }
+      b->tophash[i] = top;
+    }
+  }
+done:
+  settle_tombstones(head);
+  if (x != nullptr) x->reset();
+  if (y != nullptr) y->reset();
 }
 
 TOPHASH_MAP_TEMPLATE
@@ -364,33 +451,30 @@ typename TOPHASH_MAP::BucketT* TOPHASH_MAP::place(Array* dst, std::uint8_t b, st
 // Moves every entry into a fresh array of 2^newB buckets. The old array
 // is left as an evacuated generation (evacuatedX / evacuatedEmpty marks,
 // leftovers in place), so an iterator still walking it looks its keys up
-// in the live map, as after a growth.
+// in the live map, as after a growth. All or nothing: the old array is
+// marked only once every entry is in the fresh one (rebuild_into).
 TOPHASH_MAP_TEMPLATE
 void TOPHASH_MAP::rebuild(std::uint8_t newB) {
   check_not_writing("concurrent map writes");
   begin_write();
   WriteScope scope{this};
-  ++rebuilds_;
   if (buckets_ != nullptr) finish_growth();
   Array* fresh = Array::create(newB, alloc_);
-  noverflow_ = 0;
   if (buckets_ != nullptr) {
+    const std::size_t noverflow = noverflow_;
+    try {
+      rebuild_into(fresh, newB);
+    } catch (...) {
+      fresh->forget_slots();
+      Array::release(fresh);
+      noverflow_ = noverflow;
+      throw;
+    }
     const std::size_t n = buckets_->len();
     for (std::size_t bi = 0; bi < n; ++bi) {
       for (BucketT* b = buckets_->bucket(bi); b != nullptr; b = b->overflow) {
         for (std::size_t i = 0; i < kCnt; ++i) {
-          std::uint8_t top = b->tophash[i];
-          if (!internal::is_filled(top)) {
-            b->tophash[i] = internal::kEvacuatedEmpty;
-            continue;
-          }
-          const std::uint64_t hash = hash_of(b->key_ref(i));
-          if (key_is_nan(b->key_ref(i))) top = internal::top_hash(hash);
-          std::size_t slot = 0;
-          BucketT* to = place(fresh, newB, hash, slot);
-          relocate(b, i, to, slot);
-          to->tophash[slot] = top;
-          b->tophash[i] = internal::kEvacuatedX;
+          b->tophash[i] = internal::is_filled(b->tophash[i]) ? internal::kEvacuatedX : internal::kEvacuatedEmpty;
         }
       }
     }
@@ -398,11 +482,64 @@ void TOPHASH_MAP::rebuild(std::uint8_t newB) {
     clear_flags(kIterator | kOldIterator);
     if ((f & kIterator) != 0) set_flags(kOldIterator);
     Array::release(buckets_);
+  } else {
+    noverflow_ = 0;
   }
+  ++rebuilds_;
   buckets_ = fresh;
   B_ = newB;
   sync_lookup();
   nevacuate_ = 0;
+}
+
+// rebuild's work, in two passes over the entries in bucket order: first
+// every slot of `fresh` is claimed (hashing and overflow buckets can
+// throw), then every entry relocated (a key copy can throw while an
+// iterator is open; the entries relocated so far then move back). On a
+// throw the caller forgets the claimed slots and frees `fresh`.
+TOPHASH_MAP_TEMPLATE
+void TOPHASH_MAP::rebuild_into(Array* fresh, std::uint8_t newB) {
+  struct Claim {
+    BucketT* b;
+    std::size_t i;
+  };
+  using ClaimAlloc = typename std::allocator_traits<Allocator>::template rebind_alloc<Claim>;
+  std::vector<Claim, ClaimAlloc> claims{ClaimAlloc(alloc_)};
+  claims.reserve(count_);
+  auto each_entry = [this](auto&& f) {
+    const std::size_t n = buckets_->len();
+    for (std::size_t bi = 0; bi < n; ++bi) {
+      for (BucketT* b = buckets_->bucket(bi); b != nullptr; b = b->overflow) {
+        for (std::size_t i = 0; i < kCnt; ++i) {
+          if (internal::is_filled(b->tophash[i])) f(b, i);
+        }
+      }
+    }
+  };
+  noverflow_ = 0;
+  each_entry([&](BucketT* b, std::size_t i) {
+    std::uint8_t top = b->tophash[i];
+    const std::uint64_t hash = hash_of(b->key_ref(i));
+    if (key_is_nan(b->key_ref(i))) top = internal::top_hash(hash);
+    std::size_t slot = 0;
+    BucketT* to = place(fresh, newB, hash, slot);
+    to->tophash[slot] = top;
+    claims.push_back({to, slot});
+  });
+  std::size_t moved = 0;
+  try {
+    each_entry([&](BucketT* b, std::size_t i) {
+      relocate(b, i, claims[moved].b, claims[moved].i);
+      ++moved;
+    });
+  } catch (...) {
+    std::size_t back = 0;
+    each_entry([&](BucketT* b, std::size_t i) {
+      if (back < moved) move_back(claims[back].b, claims[back].i, b, i);
+      ++back;
+    });
+    throw;
+  }
 }
 
 TOPHASH_MAP_TEMPLATE
