@@ -63,6 +63,8 @@ const Verdict& Execution::finish() {
 
 std::string Execution::layout() const { return stopped_ ? std::string() : run_->layout(); }
 
+bool Execution::inspect(Inspector& v) const { return run_->inspect(v); }
+
 std::string describe(const Program& p, const Verdict& v) {
   if (const trace::ParseError* e = v.refusal()) return "error: line " + std::to_string(e->line) + ": " + e->what + "\n";
   const Failure* f = v.failure();

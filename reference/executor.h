@@ -28,6 +28,10 @@
 //   }
 //   const reference::Verdict& v = e.finish();     // the end-of-program checks
 //
+// Between steps a caller may also look at the run's maps and iterators,
+// read-only, through inspect (Inspection<T> in executor_run.h): the layout
+// viewer draws its pages from it.
+//
 // Between steps the caller may append ops to p (and the strings and
 // iterator names they use: Program::string_index, iter_index); it must not
 // change the ops already stepped. Each step runs p.ops[next_op()] and
@@ -135,6 +139,21 @@ namespace exec_detail {
 class Stepper;  // executor_detail.h
 }
 
+// Execution::inspect's visitor: called with the run's state for the
+// program's key type (Inspection<T>, executor_run.h).
+template <trace::KeyType T>
+struct Inspection;
+class Inspector {
+ public:
+  virtual void visit(const Inspection<trace::KeyType::kU64>&) = 0;
+  virtual void visit(const Inspection<trace::KeyType::kString>&) = 0;
+  virtual void visit(const Inspection<trace::KeyType::kDouble>&) = 0;
+  virtual void visit(const Inspection<trace::KeyType::kCounted>&) = 0;
+
+ protected:
+  ~Inspector() = default;
+};
+
 // A program run one op at a time (see the top of this file).
 class Execution {
  public:
@@ -160,6 +179,14 @@ class Execution {
   // The map's layout now (layout.h's canonical dump): empty before the
   // first op and after finish() or a failure (a failure carries its own).
   std::string layout() const;
+  // The maps and iterators now, read-only: calls v (or f, any callable
+  // taking `const Inspection<T>&`; include executor_run.h) and returns
+  // true; false when there are none: before the first op, after finish(),
+  // and after a failure pinned to an earlier op by a run again (see the
+  // top of this file). After any other failure, the state the check saw.
+  bool inspect(Inspector& v) const;
+  template <class F>
+  bool inspect(F f) const;
   // Changes ExecOptions::max_drain for the steps to come (the properties
   // bound a drain by the puts written so far).
   void set_max_drain(std::size_t steps) { opt_.max_drain = steps; }
@@ -172,6 +199,19 @@ class Execution {
   std::size_t next_ = 0;
   bool stopped_ = false;
 };
+
+template <class F>
+bool Execution::inspect(F f) const {
+  struct Call final : Inspector {
+    explicit Call(F& g) : f(g) {}
+    void visit(const Inspection<trace::KeyType::kU64>& s) override { f(s); }
+    void visit(const Inspection<trace::KeyType::kString>& s) override { f(s); }
+    void visit(const Inspection<trace::KeyType::kDouble>& s) override { f(s); }
+    void visit(const Inspection<trace::KeyType::kCounted>& s) override { f(s); }
+    F& f;
+  } call(f);
+  return inspect(static_cast<Inspector&>(call));
+}
 
 // A failure as a person reads it: the check, what was seen, the program as
 // a trace up to the failing op, the layout dump at that step. A refusal:

@@ -22,6 +22,8 @@ class Stepper {
   // The end-of-program checks; false if they failed.
   virtual bool finish() = 0;
   virtual std::string layout() const = 0;
+  // Execution::inspect: false when the run has no map (or is gone).
+  virtual bool inspect(Inspector& v) const = 0;
 };
 
 template <trace::KeyType T>

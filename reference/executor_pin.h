@@ -54,6 +54,7 @@ class RunStepper final : public Stepper {
   bool step(std::size_t i) override { return run_->step(i) || stopped(); }
   bool finish() override { return run_->finish() || stopped(); }
   std::string layout() const override { return run_ ? run_->layout() : std::string(); }
+  bool inspect(Inspector& v) const override { return run_ && run_->inspect(v); }
 
  private:
   // The run stopped: pin a late failure (the stopped run goes first).

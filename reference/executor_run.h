@@ -32,6 +32,40 @@
 #include "tophash/debug.h"
 #include "tophash/layout.h"
 
+namespace tophash::reference {
+
+// Execution::inspect's view of a run between steps (executor.h), valid
+// until the next step: the maps named so far, the iterators, the last op.
+template <trace::KeyType T>
+struct Inspection {
+  using K = typename KeyOps<T>::K;
+  using V = typename KeyOps<T>::V;
+  using Map = BucketMap<K, V, ProgramHash<T>>;
+  static std::string key_text(const K& k) {  // as a trace prints it
+    if constexpr (T == trace::KeyType::kString) return trace::quote_string(k);
+    else if constexpr (T == trace::KeyType::kDouble) return trace::format_double(k);
+    else if constexpr (T == trace::KeyType::kCounted) return std::to_string(k.id());
+    else return std::to_string(k);
+  }
+  static std::string value_text(const V& v) {
+    if constexpr (T == trace::KeyType::kString) return trace::quote_string(v);
+    else if constexpr (T == trace::KeyType::kCounted) return std::to_string(v.id());
+    else return std::to_string(v);
+  }
+  struct Iterator {
+    std::size_t map = 0;                            // the map it was made on
+    const IterStart* declared = nullptr;            // declared, starts at its first next
+    const typename Map::Iter* started = nullptr;    // started: layout.h iter_view(*maps[map], *started)
+  };
+  std::array<const Map*, trace::kMaxMaps> maps{};  // null: not named yet
+  std::size_t current = 0;                          // the map ops act on (`use` selects it)
+  std::vector<Iterator> iterators;                  // by Program::iter_names; no pointer set: none
+  std::optional<std::uint64_t> touched;             // the hash of the key the last op wrote, if one
+  bool full = true;                                 // the last op may have written any bucket, or maps
+};
+
+}  // namespace tophash::reference
+
 namespace tophash::reference::exec_detail {
 
 using trace::KeyType;
@@ -155,6 +189,7 @@ class Run {
   std::size_t ops_begun() const { return ops_begun_; }
   bool finishing() const { return finishing_; }
   std::string layout() const { return m_ ? dump_layout(*m_) : std::string(); }
+  bool inspect(Inspector& v) const;  // Execution::inspect
 
  private:
   // executor_run.h: the run's life.
@@ -164,6 +199,7 @@ class Run {
   void select(std::size_t n);   // the current map: m_, inv_, pace_, model_
   void sync_program();
   Slot& slot(std::size_t j) { return j < kInlineSlots ? inline_slots_[j] : more_slots_[j - kInlineSlots]; }
+  const Slot& slot(std::size_t j) const { return const_cast<Run*>(this)->slot(j); }
   template <class F>
   [[gnu::always_inline]] void each_slot(F f) {
     for (std::size_t j = 0; j < nslots_; ++j) f(slot(j));
@@ -236,8 +272,8 @@ class Run {
     each_here([](Slot& s) { s.oracle->on_rebuild(); });
   }
   static MapPhase phase(const Map& m) { return MapPhase{A::B(m), A::growing(m), A::same_size(m)}; }
-  static std::string key_text(const K& k);
-  static std::string value_text(const V& v);
+  static std::string key_text(const K& k) { return Inspection<T>::key_text(k); }
+  static std::string value_text(const V& v) { return Inspection<T>::value_text(v); }
   // Message parts for fail_with and output (check.h): built only when used.
   auto lit(std::uint64_t repr) const {
     return [this, repr](std::string& s) { s += trace::key_literal(p_, repr); };
@@ -286,6 +322,8 @@ class Run {
   bool failed_late_ = false;     // the failure came from such a check
   std::size_t ops_begun_ = 0;
   bool finishing_ = false;
+  std::optional<std::uint64_t> last_touched_;  // the last op's Effect, for inspect
+  bool last_full_ = true;
 };
 
 template <KeyType T>
@@ -382,6 +420,8 @@ template <KeyType T>
 bool Run<T>::step(std::size_t i) {
   const Op& op = p_.ops[i];
   ops_begun_ = i + 1;
+  last_touched_.reset();
+  last_full_ = true;
   if (!m_) {
     if (!start(op, i == 0)) return false;
     if (i == 0 && op.kind == OpKind::kHint) return true;
@@ -450,6 +490,8 @@ bool Run<T>::apply(const Op& op) {
       break;
   }
   v_.stats.max_B = std::max<unsigned>(v_.stats.max_B, A::B(*m_));
+  last_touched_ = e.touched;
+  last_full_ = e.full;
   if (check_) after_op(op, b, e);
   return true;
 }
@@ -486,6 +528,23 @@ bool Run<T>::finish() {
   return v_.passed();
 }
 
+template <KeyType T>
+bool Run<T>::inspect(Inspector& v) const {
+  if (!m_) return false;
+  Inspection<T> s;
+  for (std::size_t n = 0; n < worlds_.size(); ++n) s.maps[n] = worlds_[n].map ? &*worlds_[n].map : nullptr;
+  s.current = cur_;
+  s.iterators.resize(nslots_);
+  for (std::size_t j = 0; j < nslots_; ++j) {
+    const Slot& x = slot(j);
+    s.iterators[j] = {x.world, x.pending ? &*x.pending : nullptr, x.it ? &*x.it : nullptr};
+  }
+  s.touched = last_touched_;
+  s.full = last_full_;
+  v.visit(s);
+  return true;
+}
+
 // Counted keys and values: none outlived the map.
 template <KeyType T>
 void Run<T>::check_leaks() {
@@ -517,30 +576,6 @@ bool Run<T>::too_big(const Op& op, const char* what) {
 template <KeyType T>
 void Run<T>::refuse(const Op& op, std::string what) {
   v_.refuse(trace::ParseError{op.line, std::move(what)});
-}
-
-template <KeyType T>
-std::string Run<T>::key_text(const K& k) {
-  if constexpr (T == KeyType::kString) {
-    return trace::quote_string(k);
-  } else if constexpr (T == KeyType::kDouble) {
-    return trace::format_double(k);
-  } else if constexpr (kCounted) {
-    return std::to_string(k.id());
-  } else {
-    return std::to_string(k);
-  }
-}
-
-template <KeyType T>
-std::string Run<T>::value_text(const V& v) {
-  if constexpr (T == KeyType::kString) {
-    return trace::quote_string(v);
-  } else if constexpr (kCounted) {
-    return std::to_string(v.id());
-  } else {
-    return std::to_string(v);
-  }
 }
 
 }  // namespace tophash::reference::exec_detail

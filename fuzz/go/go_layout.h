@@ -17,7 +17,8 @@
 //
 //   bucketmap-replay ARTIFACT.trace | diff - ARTIFACT.expected
 //
-// shows it again, and aborts.
+// shows it again (and `bucketmap-replay --html ARTIFACT.html --expected
+// ARTIFACT.expected ARTIFACT.trace` the layout viewer on it), and aborts.
 #pragma once
 
 #include <cstdint>
@@ -53,6 +54,9 @@ inline void write_artifacts(const Recording& go, const Input& in) {
   std::ofstream(base + ".expected") << go.expected;
   std::fprintf(stderr, "Go's trace and output: %s.trace %s.expected\nreplay: bucketmap-replay %s.trace | diff - %s.expected\n",
                base.c_str(), base.c_str(), base.c_str(), base.c_str());
+  // The layout viewer opens at the first dump that differs from Go's (tools/README.md).
+  std::fprintf(stderr, "viewer: bucketmap-replay --html %s.html --expected %s.expected %s.trace\n", base.c_str(),
+               base.c_str(), base.c_str());
 }
 
 // LLVMFuzzerInitialize of every go_layout target: where crash files go.

@@ -4,14 +4,15 @@
 // of slots, where an iterator stands), with any script error in a page a
 // failure. Screenshots go to OUT.
 //
-//   node viewer_test.mjs --replay BIN --chromium PATH --traces DIR --out DIR
+//   node viewer_test.mjs --replay BIN --chromium PATH --traces DIR --out DIR --modules DIR --mutant BIN
+// (--mutant: the replayer built with the planted bug of tests/traces/crashes/)
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 
 const args = Object.fromEntries(process.argv.slice(2).join(' ').split('--').filter(Boolean).map((a) => a.trim().split(/ (.*)/s)));
-for (const k of ['replay', 'chromium', 'traces', 'out', 'modules']) {
+for (const k of ['replay', 'chromium', 'traces', 'out', 'modules', 'mutant']) {
   if (!args[k]) throw new Error(`viewer_test: --${k} is required`);
 }
 if (!fs.existsSync(args.chromium)) {
@@ -77,8 +78,8 @@ async function slotClass(page, tag, b, c, s) {
   await page.evaluate((t, bb) => window.viewer.reveal(t, bb), tag, b);
   return page.$eval(`[data-slot="${tag}:${b}:${c}:${s}"]`, (e) => e.className).catch(() => '(not shown)');
 }
-function makePage(trace, out, extra = []) {
-  execFileSync(args.replay, ['--html', out, ...extra, trace], { stdio: ['ignore', 'ignore', 'inherit'] });
+function makePage(trace, out, extra = [], replay = args.replay) {
+  execFileSync(replay, ['--html', out, ...extra, trace], { stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
 // A step whose dump Go recorded: header and the first slot of each state.
@@ -162,15 +163,50 @@ async function disagreeing(name) {
   const { page, errors } = await open(html);
   check(await page.evaluate(() => window.viewer.step()) === thirdDump, `${name} altered: opens at step ${thirdDump}, the third dump`);
   check(/differs from Go/.test(await text(page, '#cmp-here')), `${name} altered: says this step's dump differs`);
+  check(/1 of \d+ dumps differ from Go's/.test(await text(page, '#verdict')), `${name} altered: the banner says a dump differs`);
   const go = await slotClass(page, 'gn', 0, 0, 0);
   check(go.includes('th-one') && go.includes('diff'), `${name} altered: Go's bucket 0 slot 0 is emptyOne, marked as differing (${go})`);
   await page.screenshot({ path: path.join(args.out, name + '-altered.png') });
   check(errors.length === 0, `${name} altered: no script error (${errors.join('; ')})`);
 }
 
+// A real failing run: a trace a fuzz target found when the map had a
+// planted bug (tests/traces/crashes/README.md), on the replayer built
+// with that bug. The truth is that replayer's own --check report (the
+// check, the op, the layout after it); the real replayer passes the trace.
+async function crash(name) {
+  const trace = path.join(args.traces, 'crashes', name + '.trace'), html = path.join(args.out, name + '.html');
+  let report = '', status = 0;
+  try {
+    execFileSync(args.mutant, ['--check', '--brief', trace], { stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (e) {
+    status = e.status;
+    report = String(e.stderr);
+  }
+  check(status === 3, `${name}: fails a check with the planted bug (exit ${status})`);
+  let passes = true;
+  try { execFileSync(args.replay, ['--check', trace], { stdio: 'ignore' }); } catch { passes = false; }
+  check(passes, `${name}: passes every check without it`);
+  const what = /^check failed: (.*)$/m.exec(report), at = /^at op (\d+) of \d+: /m.exec(report);
+  const after = report.split('--- layout after the failing op ---\n')[1] || '';
+  check(what !== null && at !== null && after.startsWith('dump '), `${name}: the report names the check, the op and the layout`);
+  if (!what || !at || !after.startsWith('dump ')) return;
+  const step = Number(at[1]), lines = after.split('\n');
+  makePage(trace, html, [], args.mutant);
+  const { page, errors } = await open(html);
+  check(await page.evaluate(() => window.viewer.step()) === step, `${name}: opens at step ${step}, the failing op`);
+  const banner = await text(page, '#verdict');
+  check(banner.includes(`check failed: ${what[1]}`) && banner.includes(`at step ${step}`), `${name}: the banner states the failed check (${banner})`);
+  check((await text(page, '#failed-here')).includes(what[1]), `${name}: the results say the check failed here`);
+  await checkDumpStep(page, name, step, parseDump(lines.slice(0, lines.indexOf('end') + 1)));
+  await page.screenshot({ path: path.join(args.out, name + '.png') });
+  check(errors.length === 0, `${name}: no script error (${errors.join('; ')})`);
+}
+
 try {
   await goTrace('grow_iter_12');
   await disagreeing('churn_11');
+  await crash('api-erase-if-no-overflow');
 } finally {
   await browser.close();
 }

@@ -115,7 +115,7 @@
   // The iterators standing in array `tag` ('n' current, 'o' old).
   function iterMarks(tag) {
     const a = { n: 'new', o: 'old' }[tag];
-    return S.it.filter((it) => it.w && it.a === a).map((it) => ({ n: it.n, b: it.b, c: it.c, s: it.s }));
+    return S.it.filter((it) => it.w && it.a === a && S.h && it.m === S.h[8]).map((it) => ({ n: it.n, b: it.b, c: it.c, s: it.s }));
   }
 
   // --- the panels.
@@ -129,6 +129,8 @@
       ['growing', h[5] ? 'yes' : 'no', go && (go[5] ? 'yes' : 'no')],
       ['growth', h[5] ? (h[6] ? 'same-size' : 'doubling') : '-', go && (go[5] ? (go[6] ? 'same-size' : 'doubling') : '-')],
     ];
+    // The map drawn is the current one (the ops act on it); the others, summed up.
+    if (h[8] || h[9]) rows.unshift(['map', `m${h[8]}` + (h[9] ? ` (others: ${h[9]})` : ''), null]);
     let html = go ? '<tr><th></th><th>ours</th><th>Go</th></tr>' : '';
     for (const [name, v, g] of rows) {
       const id = 'h-' + name.replace(/ /g, '-');
@@ -137,14 +139,13 @@
     }
     return html;
   }
+  // The op's results; each was checked against the model, and at the
+  // failing step what the check saw is stated below them.
   function resultRows(st) {
-    if (!st || !st.out) return '<tr><td class="note">this op gives no result</td></tr>';
-    let html = '<tr><th>map</th><th>model</th></tr>';
-    st.out.forEach((o, j) => {
-      const w = (st.want || [])[j];
-      const bad = w !== undefined && w !== o;
-      html += `<tr${bad ? ' class="mismatch"' : ''}><td>${esc(o)}</td><td>${esc(w ?? '')}</td></tr>`;
-    });
+    const failedHere = D.verdict.outcome === 'failed' && cur === D.verdict.step;
+    let html = !st || !st.out ? '<tr><td class="note">this op gives no result</td></tr>' : '';
+    for (const o of (st && st.out) || []) html += `<tr><td>${esc(o)}</td></tr>`;
+    if (failedHere) html += `<tr class="mismatch"><td id="failed-here">check failed here: ${esc(D.verdict.check)}: ${esc(D.verdict.detail)}</td></tr>`;
     return html;
   }
   function iterRows() {
@@ -152,7 +153,8 @@
     let html = '<table><tr><th>it</th><th>start</th><th>off</th><th>at</th><th>wrapped</th><th>yielded</th></tr>';
     for (const it of S.it) {
       const ys = it.id >= 0 ? D.iters[it.id].y.slice(0, it.y) : [];
-      const at = it.id < 0 ? 'declared (starts at its first next)' : it.w ? `${it.a} bucket ${it.b}${it.c ? ' overflow ' + it.c : ''} slot ${it.s}` : 'at its end';
+      const where = it.m !== S.h[8] ? `on m${it.m} (not drawn): ` : '';
+      const at = where + (it.id < 0 ? 'declared (starts at its first next)' : it.w ? `${it.a} bucket ${it.b}${it.c ? ' overflow ' + it.c : ''} slot ${it.s}` : 'at its end');
       html += `<tr data-iter="${esc(it.n)}"><td>${esc(it.n)}</td><td class="it-start">${it.st ?? ''}</td><td class="it-off">${it.off ?? ''}</td>` +
         `<td class="it-pos">${esc(at)}</td><td class="it-wrapped">${it.w ? (it.wr ? 'yes' : 'no') : ''}</td><td class="it-yielded">${ys.length}</td></tr>` +
         `<tr><td colspan="6"><div class="yields">${esc(ys.slice(-500).map((y) => y[0] + '=' + y[1]).join(' '))}</div></td></tr>`;
@@ -190,7 +192,11 @@
   function showVerdict() {
     const v = D.verdict, el = $('verdict');
     el.className = v.outcome;
-    if (v.outcome === 'passed') el.textContent = `every check passed (${N} ops)`;
+    const diffs = D.go ? D.go.cmp.filter((c) => !c[1]).length : 0;
+    if (v.outcome === 'passed' && diffs) {
+      el.className = 'failed';
+      el.innerHTML = `<b>${diffs} of ${D.go.cmp.length} dumps differ from Go's</b> (every check of the map itself passed, ${N} ops)`;
+    } else if (v.outcome === 'passed') el.textContent = `every check passed (${N} ops)`;
     else if (v.outcome === 'failed') el.innerHTML = `<b>check failed: ${esc(v.check)}</b> at step ${v.step}<br>${esc(v.detail)}`;
     else el.innerHTML = `<b>${v.outcome === 'refused' ? 'refused' : 'error'}</b> (${esc(v.check)}): ${esc(v.detail)}`;
   }

@@ -1,10 +1,10 @@
 // tools/viewer/viewer_page.h: the layout viewer's page for a trace
 // (bucketmap-replay --html): one self-contained HTML file (viewer.html,
 // viewer.css, viewer.js and the data, inline) that steps through the
-// program. The verdict comes from reference::Execution with every check
-// on; the layouts, results and iterators from a replay on the map alone
-// (viewer_run.h) over the same ops, up to the failing op; in compare mode
-// each `dump` is also compared with the recorded output's.
+// program. One run of reference::Execution with every check on gives the
+// verdict and, step by step, the layouts, results and iterators
+// (viewer_run.h), up to the failing op; in compare mode each `dump` is
+// also compared with the recorded output's.
 #pragma once
 
 #include <cstdint>
@@ -28,22 +28,36 @@ struct PageOptions {
   std::optional<trace::ParseError> parse_error;  // the trace's, if it has one
 };
 
-// The verdict of every check on p, and how many ops the page steps
-// through: all, up to the failing op, or those before a refused op.
-inline std::string verdict_json(const trace::Program& p, const PageOptions& o, std::size_t& steps) {
+// The program run once with every check on (reference::Execution), the
+// recorder following each step; `every_op` checks the whole table after
+// every op, so that a failure is found at its op and its state is there
+// to show (Execution::inspect).
+inline reference::Verdict record_run(const trace::Program& p, const PageOptions& o, bool every_op, Recorder& r) {
   reference::ExecOptions eo;
   eo.max_bytes = o.max_bytes;
+  if (every_op) eo.full_check_period = 1, eo.full_check_spread = 0;
+  std::string out;
+  eo.output = &out;
   reference::Execution e(p, eo);
-  while (!e.stopped() && e.next_op() < p.ops.size()) e.step();
-  const reference::Verdict& v = e.finish();
-  steps = e.next_op();
+  while (!e.stopped() && e.next_op() < p.ops.size()) {
+    const std::size_t i = e.next_op();
+    r.before(e);
+    e.step();
+    if (!r.after(e, i, out)) break;
+  }
+  return e.finish();
+}
+
+// The verdict as the page's JSON, and how many steps the page shows: all,
+// up to the failing op, or those before a refused op.
+inline std::string verdict_json(const reference::Verdict& v, const PageOptions& o, std::size_t& steps) {
   if (const reference::Failure* f = v.failure()) {
     steps = f->op_index + 1;
     return "{\"outcome\":\"failed\",\"step\":" + std::to_string(steps) + ",\"check\":" + json_str(f->check) +
            ",\"detail\":" + json_str(f->detail) + "}";
   }
   const trace::ParseError* err = v.refusal() ? v.refusal() : (o.parse_error ? &*o.parse_error : nullptr);
-  if (v.refusal()) steps = e.next_op() - 1;
+  if (v.refusal()) steps = steps == 0 ? 0 : steps - 1;
   if (err != nullptr) {
     return "{\"outcome\":\"" + std::string(v.refusal() ? "refused" : "error") + "\",\"step\":" +
            std::to_string(steps) + ",\"check\":" + json_str("line " + std::to_string(err->line)) +
@@ -52,35 +66,26 @@ inline std::string verdict_json(const trace::Program& p, const PageOptions& o, s
   return "{\"outcome\":\"passed\",\"step\":" + std::to_string(steps) + "}";
 }
 
-template <trace::KeyType T>
-std::string run_json(const trace::Program& p, std::size_t n, const GoDumps* go) {
-  std::string steps, compares;
-  ViewerRun<T> r(p);
-  r.run(n, go, steps, compares);
-  std::string s = "\"steps\":[" + steps + "],\"iters\":" + r.instances_json();
-  if (go != nullptr) s += ",\"go\":{\"dumps\":" + std::to_string(go->text.size()) + ",\"cmp\":[" + compares + "]}";
-  return s;
-}
-
 // The page's data, as one JSON object (viewer.js reads it).
 inline std::string page_json(const trace::Program& p, const PageOptions& o) {
-  std::size_t n = 0;
-  const std::string verdict = verdict_json(p, o, n);
   std::optional<GoDumps> go;
   if (o.recorded) go = read_go_dumps(*o.recorded);
   const GoDumps* g = go ? &*go : nullptr;
+  std::optional<Recorder> r(std::in_place, p, g);
+  reference::Verdict v = record_run(p, o, false, *r);
+  if (const reference::Failure* f = v.failure(); f != nullptr && r->steps() <= f->op_index) {
+    // Found by a later whole-table check and pinned to its op by a run
+    // again: record once more, checking after every op.
+    r.emplace(p, g);
+    v = record_run(p, o, true, *r);
+  }
+  std::size_t n = r->steps();
+  const std::string verdict = verdict_json(v, o, n);
   std::string ops = "[";
   for (std::size_t i = 0; i < n; ++i) ops += (i ? "," : "") + json_str(trace::print_op(p, p.ops[i]));
-  std::string s = "{\"title\":" + json_str(o.title) + ",\"keys\":" + json_str(trace::key_type_name(p.config.keys)) +
-                  ",\"header\":" + json_str(trace::print_header(p)) + ",\"total\":" + std::to_string(p.ops.size()) +
-                  ",\"ops\":" + ops + "],\"verdict\":" + verdict + ",";
-  switch (p.config.keys) {
-    case trace::KeyType::kU64: s += run_json<trace::KeyType::kU64>(p, n, g); break;
-    case trace::KeyType::kString: s += run_json<trace::KeyType::kString>(p, n, g); break;
-    case trace::KeyType::kDouble: s += run_json<trace::KeyType::kDouble>(p, n, g); break;
-    case trace::KeyType::kCounted: s += run_json<trace::KeyType::kCounted>(p, n, g); break;
-  }
-  return s + "}";
+  return "{\"title\":" + json_str(o.title) + ",\"keys\":" + json_str(trace::key_type_name(p.config.keys)) +
+         ",\"header\":" + json_str(trace::print_header(p)) + ",\"total\":" + std::to_string(p.ops.size()) +
+         ",\"ops\":" + ops + "],\"verdict\":" + verdict + "," + r->json(n) + "}";
 }
 
 // The whole page.
