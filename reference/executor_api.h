@@ -114,7 +114,7 @@ template <KeyType T>
 void Run<T>::on_erase_if(const Op& op, Effect& e) {
   check_before_rebuild();
   e.full = true;
-  auto number = [this](const auto& x) -> std::uint64_t {
+  auto number = [](const auto& x) -> std::uint64_t {
     if constexpr (T == KeyType::kString) return trace::string_number(x);
     else if constexpr (kCounted) return x.id();
     else if constexpr (T == KeyType::kDouble && std::is_same_v<std::remove_cvref_t<decltype(x)>, double>) return std::bit_cast<std::uint64_t>(x);
