@@ -143,12 +143,16 @@ class Stepper;  // executor_detail.h
 // program's key type (Inspection<T>, executor_run.h).
 template <trace::KeyType T>
 struct Inspection;
+// The instantiation of a `values wide` program (keys u64; reference/wide.h):
+// a KeyType value that names no key type of the trace language.
+inline constexpr trace::KeyType kWideValues = static_cast<trace::KeyType>(0x80);
 class Inspector {
  public:
   virtual void visit(const Inspection<trace::KeyType::kU64>&) = 0;
   virtual void visit(const Inspection<trace::KeyType::kString>&) = 0;
   virtual void visit(const Inspection<trace::KeyType::kDouble>&) = 0;
   virtual void visit(const Inspection<trace::KeyType::kCounted>&) = 0;
+  virtual void visit(const Inspection<kWideValues>&) = 0;
 
  protected:
   ~Inspector() = default;
@@ -208,6 +212,7 @@ bool Execution::inspect(F f) const {
     void visit(const Inspection<trace::KeyType::kString>& s) override { f(s); }
     void visit(const Inspection<trace::KeyType::kDouble>& s) override { f(s); }
     void visit(const Inspection<trace::KeyType::kCounted>& s) override { f(s); }
+    void visit(const Inspection<kWideValues>& s) override { f(s); }
     F& f;
   } call(f);
   return inspect(static_cast<Inspector&>(call));

@@ -31,6 +31,7 @@
 #include "tophash/bucket_map.h"
 #include "tophash/debug.h"
 #include "tophash/layout.h"
+#include "wide.h"
 
 namespace tophash::reference {
 

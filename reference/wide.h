@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "executor.h"  // kWideValues
 #include "keys.h"
 #include "trace.h"
 
@@ -45,7 +46,6 @@ struct WideValue {
 };
 static_assert(sizeof(WideValue) > 128 && std::is_trivially_copyable_v<WideValue>);
 
-inline constexpr trace::KeyType kWideValues = static_cast<trace::KeyType>(0x80);
 
 template <>
 struct KeyOps<kWideValues> : IdKeyOps {
