@@ -118,15 +118,18 @@ int rate(double seconds) {
   return 0;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+// The command line (the comment at the top of this file).
+struct Options {
   unsigned bound = 1;
   std::size_t max_runs = 200000, random_scenarios = 0, random_runs = 100;
   std::uint64_t seed = 1;
   std::string scenario_file, replay_file;
   bool builtin = true;
   double rate_seconds = 0, time_limit = 0;
+};
+
+Options parse_args(int argc, char** argv) {
+  Options o;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     const auto value = [&]() -> std::string {
@@ -140,67 +143,88 @@ int main(int argc, char** argv) {
       if (v.empty() || *end != '\0') usage_error(a + " takes a number, not '" + v + "'");
       return n;
     };
-    if (a == "--bound") bound = static_cast<unsigned>(number());
-    else if (a == "--max-runs") max_runs = number();
-    else if (a == "--random-scenarios") random_scenarios = number();
-    else if (a == "--random") random_runs = number();
-    else if (a == "--seed") seed = number();
-    else if (a == "--scenario") scenario_file = value();
-    else if (a == "--replay") replay_file = value();
-    else if (a == "--no-builtin") builtin = false;
-    else if (a == "--time") time_limit = static_cast<double>(number());
-    else if (a == "--rate") rate_seconds = static_cast<double>(number());
+    if (a == "--bound") o.bound = static_cast<unsigned>(number());
+    else if (a == "--max-runs") o.max_runs = number();
+    else if (a == "--random-scenarios") o.random_scenarios = number();
+    else if (a == "--random") o.random_runs = number();
+    else if (a == "--seed") o.seed = number();
+    else if (a == "--scenario") o.scenario_file = value();
+    else if (a == "--replay") o.replay_file = value();
+    else if (a == "--no-builtin") o.builtin = false;
+    else if (a == "--time") o.time_limit = static_cast<double>(number());
+    else if (a == "--rate") o.rate_seconds = static_cast<double>(number());
     else usage_error("unknown argument '" + a + "'");
   }
-  if (rate_seconds > 0) return rate(rate_seconds);
+  return o;
+}
 
-  if (!replay_file.empty()) {
-    sched::Scenario sc;
-    std::string schedule, error;
-    std::vector<unsigned> choices;
-    if (!sched::parse_scenario(read_file(replay_file), &sc, &schedule, &error)) usage_error(replay_file + ": " + error);
-    if (!sched::parse_schedule(schedule, &choices, &error)) usage_error(replay_file + ": " + error);
-    sched::Scheduler s;
-    sched::ReplayStrategy replay(choices);
-    sched::run_scenario(s, sc, replay);
-    if (replay.diverged >= 0) {
-      std::fprintf(stderr, "the schedule does not fit the scenario: choice %ld was not available\n", replay.diverged);
-      return 1;
-    }
-    std::printf("replayed %zu steps: every check passed\n", s.steps());
-    return 0;
-  }
-
+// --replay FILE: runs the file's schedule once.
+int replay_file(const std::string& path) {
+  sched::Scenario sc;
+  std::string schedule, error;
+  std::vector<unsigned> choices;
+  if (!sched::parse_scenario(read_file(path), &sc, &schedule, &error)) usage_error(path + ": " + error);
+  if (!sched::parse_schedule(schedule, &choices, &error)) usage_error(path + ": " + error);
   sched::Scheduler s;
-  const auto t0 = std::chrono::steady_clock::now();
-  const std::function<bool()> stop = [&] { return time_limit > 0 && seconds_since(t0) >= time_limit; };
-  if (!scenario_file.empty()) {
+  sched::ReplayStrategy replay(choices);
+  sched::run_scenario(s, sc, replay);
+  if (replay.diverged >= 0) {
+    std::fprintf(stderr, "the schedule does not fit the scenario: choice %ld was not available\n", replay.diverged);
+    return 1;
+  }
+  std::printf("replayed %zu steps: every check passed\n", s.steps());
+  return 0;
+}
+
+// --scenario FILE, or else (unless --no-builtin) every built-in scenario.
+void explore_fixed(sched::Scheduler& s, const Options& o, const std::function<bool()>& stop) {
+  if (!o.scenario_file.empty()) {
     sched::Scenario sc;
     std::string error;
-    if (!sched::parse_scenario(read_file(scenario_file), &sc, nullptr, &error)) usage_error(scenario_file + ": " + error);
-    explore(s, scenario_file, sc, bound, max_runs, stop);
-  } else if (builtin) {
+    if (!sched::parse_scenario(read_file(o.scenario_file), &sc, nullptr, &error)) {
+      usage_error(o.scenario_file + ": " + error);
+    }
+    explore(s, o.scenario_file, sc, o.bound, o.max_runs, stop);
+  } else if (o.builtin) {
     // With --time, each built-in scenario gets an equal share of half the time.
     const auto& all = sched::builtin_scenarios();
-    const double share = time_limit / 2 / static_cast<double>(all.size());
+    const double share = o.time_limit / 2 / static_cast<double>(all.size());
     for (const auto& [name, sc] : all) {
       const auto start = std::chrono::steady_clock::now();
-      const std::function<bool()> stop_one = [&] { return time_limit > 0 && seconds_since(start) >= share; };
-      explore(s, name, sc, bound, max_runs, stop_one);
+      const std::function<bool()> stop_one = [&] { return o.time_limit > 0 && seconds_since(start) >= share; };
+      explore(s, name, sc, o.bound, o.max_runs, stop_one);
     }
   }
-  std::mt19937_64 rng(seed);
+}
+
+// Generated scenarios: --random-scenarios of them, or until --time is up.
+void explore_generated(sched::Scheduler& s, const Options& o, const std::function<bool()>& stop) {
+  std::mt19937_64 rng(o.seed);
   std::size_t runs = 0;
   std::size_t i = 0;
-  for (; time_limit > 0 ? !stop() : i < random_scenarios; ++i) {
+  for (; o.time_limit > 0 ? !stop() : i < o.random_scenarios; ++i) {
     const sched::Scenario sc = sched::random_scenario(rng, 2 + rng() % 2, 5);
-    runs += sched::explore_random(s, sc, seed + i, random_runs).runs;
+    runs += sched::explore_random(s, sc, o.seed + i, o.random_runs).runs;
     if (i % 64 == 0) check_replay(s, sc);
   }
   if (i > 0) {
     std::printf("random: %zu scenarios, %zu schedules (seed %llu)\n", i, runs,
-                static_cast<unsigned long long>(seed));
+                static_cast<unsigned long long>(o.seed));
   }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Options o = parse_args(argc, argv);
+  if (o.rate_seconds > 0) return rate(o.rate_seconds);
+  if (!o.replay_file.empty()) return replay_file(o.replay_file);
+
+  sched::Scheduler s;
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::function<bool()> stop = [&] { return o.time_limit > 0 && seconds_since(t0) >= o.time_limit; };
+  explore_fixed(s, o, stop);
+  explore_generated(s, o, stop);
   std::printf("all checks passed in %.2f s\n", seconds_since(t0));
   return 0;
 }

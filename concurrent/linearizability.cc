@@ -234,9 +234,9 @@ std::string fmt_us(std::int64_t ns) {
   return buf;
 }
 
-// The smallest offending piece of one key's non-linearizable history.
-std::string explain(const std::vector<Op>& ops, std::int64_t origin) {
-  // 1. The shortest failing prefix, cut at a return.
+// 1. The shortest failing prefix of one key's non-linearizable history, cut
+// at a return: the return time it ends at.
+std::int64_t failing_cut(const std::vector<Op>& ops) {
   std::vector<std::int64_t> returns;
   for (const Op& op : ops) returns.push_back(op.return_ns);
   std::sort(returns.begin(), returns.end());
@@ -250,11 +250,23 @@ std::string explain(const std::vector<Op>& ops, std::int64_t origin) {
       hi = mid;
     }
   }
-  const std::int64_t cut = returns[hi];
+  return returns[hi];
+}
 
-  // 2. The latest quiescent moment before the first operation that returns
-  // at the cut: everything before it has returned, nothing after it had
-  // been called.
+// The failing prefix split at its latest quiescent moment before the
+// culprit, with the states the key can be in at that moment.
+struct Piece {
+  std::vector<Op> before, after;
+  std::set<std::uint64_t> states;
+  std::size_t split = 0;  // how many operations fall before the quiescent moment
+  bool all_fail = false;  // every state fails `after` (else `after` is the whole prefix)
+};
+
+// 2. The latest quiescent moment before the first operation that returns
+// at the cut: everything before it has returned, nothing after it had
+// been called.
+Piece quiescent_split(const std::vector<Op>& ops, std::int64_t cut) {
+  Piece p;
   std::vector<std::size_t> in;  // ops of the prefix, by call time
   for (std::size_t i = 0; i < ops.size(); ++i) {
     if (ops[i].call_ns <= cut) in.push_back(i);
@@ -264,57 +276,129 @@ std::string explain(const std::vector<Op>& ops, std::int64_t origin) {
   for (std::size_t i : in) {
     if (ops[i].return_ns == cut) culprit_call = std::min(culprit_call, ops[i].call_ns);
   }
-  std::size_t split = 0;  // in[0, split) is before the quiescent moment
   std::int64_t max_return = std::numeric_limits<std::int64_t>::min();
   for (std::size_t j = 0; j < in.size() && ops[in[j]].call_ns <= culprit_call; ++j) {
-    if (j > 0 && max_return < ops[in[j]].call_ns) split = j;
+    if (j > 0 && max_return < ops[in[j]].call_ns) p.split = j;
     max_return = std::max(max_return, ops[in[j]].return_ns);
   }
-  std::vector<Op> before, after;
-  for (std::size_t j = 0; j < in.size(); ++j) (j < split ? before : after).push_back(ops[in[j]]);
-  std::set<std::uint64_t> states;
-  Search(before, kNever).run(kAbsent, &states);
+  for (std::size_t j = 0; j < in.size(); ++j) (j < p.split ? p.before : p.after).push_back(ops[in[j]]);
+  Search(p.before, kNever).run(kAbsent, &p.states);
   // Every state at the quiescent moment must fail the rest; if the search
   // disagreed (it cannot), show the whole prefix instead.
-  bool all_fail = !states.empty();
-  for (std::uint64_t s : states) all_fail = all_fail && !Search(after, cut).run(s, nullptr);
-  if (!all_fail) {
-    after.insert(after.begin(), before.begin(), before.end());
-    states = {kAbsent};
+  p.all_fail = !p.states.empty();
+  for (std::uint64_t s : p.states) p.all_fail = p.all_fail && !Search(p.after, cut).run(s, nullptr);
+  if (!p.all_fail) {
+    p.after.insert(p.after.begin(), p.before.begin(), p.before.end());
+    p.states = {kAbsent};
   }
+  return p;
+}
 
+// One row of the table: thread, call and return times (microseconds since
+// `origin`), operation; `open` is '(' for a context row, ' ' otherwise.
+std::string op_row(const Op& op, std::int64_t origin, char open) {
+  char line[96];
+  std::snprintf(line, sizeof line, "   %ct%-6u  %-11s  %-11s  ", open, op.thread,
+                fmt_us(op.call_ns - origin).c_str(), fmt_us(op.return_ns - origin).c_str());
+  return line + format_op(op);
+}
+
+// The sentence above the table, up to its colon.
+std::string explain_headline(const std::vector<Op>& ops, const Piece& p) {
   std::string out = "key " + std::to_string(ops[0].key) + ": not linearizable. " +
-                    (after.size() == 1 ? std::string("This operation")
-                                       : "These " + std::to_string(after.size()) + " operations") +
+                    (p.after.size() == 1 ? std::string("This operation")
+                                         : "These " + std::to_string(p.after.size()) + " operations") +
                     " (of the key's " + std::to_string(ops.size()) + ") " +
-                    (after.size() == 1 ? "has" : "have") + " no linearization";
+                    (p.after.size() == 1 ? "has" : "have") + " no linearization";
   std::string st;
-  for (std::uint64_t s : states) st += (st.empty() ? "" : ", ") + value_str(s);
-  out += all_fail && split > 0 ? std::string(" from any state the key can be in before ") +
-                                     (after.size() == 1 ? "it" : "them") + " (" + st + ")"
-                               : " from the empty map";
+  for (std::uint64_t s : p.states) st += (st.empty() ? "" : ", ") + value_str(s);
+  out += p.all_fail && p.split > 0 ? std::string(" from any state the key can be in before ") +
+                                         (p.after.size() == 1 ? "it" : "them") + " (" + st + ")"
+                                   : " from the empty map";
+  return out;
+}
+
+// The smallest offending piece of one key's non-linearizable history.
+std::string explain(const std::vector<Op>& ops, std::int64_t origin) {
+  const std::int64_t cut = failing_cut(ops);
+  const Piece p = quiescent_split(ops, cut);
+  std::string out = explain_headline(ops, p);
   out += ":\n    thread   call us      return us    operation\n";
   // For context, the last operations before the quiescent moment (their
   // order is settled: they led to the states above).
-  std::vector<Op> context = all_fail ? before : std::vector<Op>{};
+  std::vector<Op> context = p.all_fail ? p.before : std::vector<Op>{};
   std::sort(context.begin(), context.end(), [](const Op& a, const Op& b) { return a.return_ns < b.return_ns; });
   if (context.size() > 3) context.erase(context.begin(), context.end() - 3);
-  for (const Op& op : context) {
-    char line[96];
-    std::snprintf(line, sizeof line, "   (t%-6u  %-11s  %-11s  ", op.thread, fmt_us(op.call_ns - origin).c_str(),
-                  fmt_us(op.return_ns - origin).c_str());
-    out += line + format_op(op) + ")   before\n";
-  }
-  for (const Op& op : after) {
-    char line[96];
-    std::snprintf(line, sizeof line, "    t%-6u  %-11s  %-11s  ", op.thread, fmt_us(op.call_ns - origin).c_str(),
-                  fmt_us(op.return_ns - origin).c_str());
-    out += line + format_op(op);
+  for (const Op& op : context) out += op_row(op, origin, '(') + ")   before\n";
+  for (const Op& op : p.after) {
+    out += op_row(op, origin, ' ');
     if (op.return_ns == cut) out += "   <- cannot be explained by the time this returns";
     if (op.return_ns > cut) out += "   (still open then)";
     out += "\n";
   }
   return out;
+}
+
+// Whether `op` puts a value in the map, and which (in *value).
+bool writes(const Op& op, std::uint64_t* value) {
+  switch (op.kind) {
+    case OpKind::kStore:
+    case OpKind::kSwap:
+      *value = op.arg;
+      return true;
+    case OpKind::kLoadOrStore:
+    case OpKind::kCompareAndSwap:
+      *value = op.arg;
+      return op.kind == OpKind::kLoadOrStore ? !op.ok : op.ok;
+    default:
+      return false;
+  }
+}
+
+// Whether `op` takes its key out of the map.
+bool removes(const Op& op) {
+  return op.kind == OpKind::kDelete || (op.kind == OpKind::kLoadAndDelete && op.out != kAbsent) ||
+         (op.kind == OpKind::kCompareAndDelete && op.ok);
+}
+
+// Whether the key whose operations are `ops` may have held `v` at a moment
+// of the Range call: some write of v begun before the call returned, and not
+// certainly replaced (by a later write or a removal) before the call began.
+// Values are never reused.
+bool possibly_held(const std::vector<const Op*>& ops, std::uint64_t v, const RangeCall& range) {
+  bool explained = false;
+  for (const Op* w : ops) {
+    std::uint64_t wv;
+    if (!writes(*w, &wv) || wv != v || w->call_ns > range.return_ns) continue;
+    bool replaced = false;
+    for (const Op* x : ops) {
+      std::uint64_t xv;
+      const bool changes = removes(*x) || (writes(*x, &xv) && xv != v);
+      if (changes && x->call_ns > w->return_ns && x->return_ns < range.call_ns) replaced = true;
+    }
+    if (!replaced) explained = true;
+  }
+  return explained;
+}
+
+// The problem line for key `k` if it was certainly present throughout the
+// Range call (put there by an operation that returned before the call, and
+// no removal could fall after it and before the call returned), else "".
+std::string present_throughout(std::uint64_t k, const std::vector<const Op*>& ops, const RangeCall& range) {
+  for (const Op* w : ops) {
+    const bool puts = w->kind == OpKind::kStore || w->kind == OpKind::kSwap ||
+                      w->kind == OpKind::kLoadOrStore || (w->kind == OpKind::kCompareAndSwap && w->ok);
+    if (!puts || w->return_ns >= range.call_ns) continue;
+    bool maybe_removed = false;
+    for (const Op* d : ops) {
+      if (removes(*d) && d->return_ns > w->call_ns && d->call_ns < range.return_ns) maybe_removed = true;
+    }
+    if (!maybe_removed) {
+      return "  key " + std::to_string(k) + " present throughout (since " + format_op(*w) + " by t" +
+             std::to_string(w->thread) + ") but not visited\n";
+    }
+  }
+  return "";
 }
 
 }  // namespace
@@ -344,68 +428,18 @@ Verdict check(const std::vector<Op>& history) {
 std::string check_range(const RangeCall& range, const std::vector<Op>& history) {
   std::map<std::uint64_t, std::vector<const Op*>> by_key;
   for (const Op& op : history) by_key[op.key].push_back(&op);
-  const auto writes = [](const Op& op, std::uint64_t* value) {
-    switch (op.kind) {
-      case OpKind::kStore:
-      case OpKind::kSwap:
-        *value = op.arg;
-        return true;
-      case OpKind::kLoadOrStore:
-      case OpKind::kCompareAndSwap:
-        *value = op.arg;
-        return op.kind == OpKind::kLoadOrStore ? !op.ok : op.ok;
-      default:
-        return false;
-    }
-  };
-  const auto removes = [](const Op& op) {
-    return op.kind == OpKind::kDelete || (op.kind == OpKind::kLoadAndDelete && op.out != kAbsent) ||
-           (op.kind == OpKind::kCompareAndDelete && op.ok);
-  };
   std::string problems;
   std::set<std::uint64_t> visited;
   for (const auto& [k, v] : range.seen) {
     if (!visited.insert(k).second) problems += "  key " + std::to_string(k) + " visited twice\n";
-    // Some write of v must be possibly current at a moment of the call:
-    // begun before the call returned, and not certainly replaced (by a later
-    // write or a removal) before the call began. Values are never reused.
-    bool explained = false;
-    for (const Op* w : by_key[k]) {
-      std::uint64_t wv;
-      if (!writes(*w, &wv) || wv != v || w->call_ns > range.return_ns) continue;
-      bool replaced = false;
-      for (const Op* x : by_key[k]) {
-        std::uint64_t xv;
-        const bool changes = removes(*x) || (writes(*x, &xv) && xv != v);
-        if (changes && x->call_ns > w->return_ns && x->return_ns < range.call_ns) replaced = true;
-      }
-      if (!replaced) explained = true;
-    }
-    if (!explained) {
+    if (!possibly_held(by_key[k], v, range)) {
       problems += "  key " + std::to_string(k) + " seen with value " + std::to_string(v) +
                   ", which it never held during the call\n";
     }
   }
   if (!range.stopped_early) {
     for (const auto& [k, ops] : by_key) {
-      if (visited.count(k) != 0) continue;
-      // Certainly present throughout: put there by an operation that
-      // returned before the call, and no removal could fall after it and
-      // before the call returned.
-      for (const Op* w : ops) {
-        const bool puts = w->kind == OpKind::kStore || w->kind == OpKind::kSwap ||
-                          w->kind == OpKind::kLoadOrStore || (w->kind == OpKind::kCompareAndSwap && w->ok);
-        if (!puts || w->return_ns >= range.call_ns) continue;
-        bool maybe_removed = false;
-        for (const Op* d : ops) {
-          if (removes(*d) && d->return_ns > w->call_ns && d->call_ns < range.return_ns) maybe_removed = true;
-        }
-        if (!maybe_removed) {
-          problems += "  key " + std::to_string(k) + " present throughout (since " + format_op(*w) +
-                      " by t" + std::to_string(w->thread) + ") but not visited\n";
-          break;
-        }
-      }
+      if (visited.count(k) == 0) problems += present_throughout(k, ops, range);
     }
   }
   if (problems.empty()) return "";

@@ -436,6 +436,35 @@ void Scheduler::drain() {
 
 // ---- the report --------------------------------------------------------------
 
+namespace {
+
+// One line of a group of steps from its tokens (kind and order, object):
+// "kind object (order)", with a run of three or more of one kind and order
+// on different objects (a collection scanning its stacks) shortened to
+// "kind xN (order)".
+std::string join_steps(const std::vector<std::pair<std::string, std::string>>& toks) {
+  std::string line;
+  for (std::size_t a = 0; a < toks.size();) {
+    std::size_t b = a + 1;
+    while (b < toks.size() && toks[b].first == toks[a].first && toks[b].second != toks[b - 1].second) ++b;
+    std::string tok;
+    if (b - a >= 3) {
+      tok = toks[a].first + " x" + std::to_string(b - a);
+    } else {
+      b = a + 1;
+      const auto paren = toks[a].first.find(" (");
+      tok = toks[a].second.empty() ? toks[a].first
+            : paren == std::string::npos ? toks[a].first + " " + toks[a].second
+                                         : toks[a].first.substr(0, paren) + " " + toks[a].second + toks[a].first.substr(paren);
+    }
+    line += (line.empty() ? "" : ", ") + tok;
+    a = b;
+  }
+  return line;
+}
+
+}  // namespace
+
 std::string Scheduler::report(const std::string& check, const std::string& detail) const {
   std::map<std::uintptr_t, std::string> names(s_->names.begin(), s_->names.end());
   unsigned next_object = 1;
@@ -453,9 +482,7 @@ std::string Scheduler::report(const std::string& check, const std::string& detai
   for (std::size_t i = 0; i < steps_.size();) {
     const Step& first = steps_[i];
     std::size_t j = i;
-    // Tokens "kind object (order)"; a run of three or more of one kind and
-    // order on different objects (a collection scanning its stacks) is
-    // shortened to "kind xN (order)".
+    // Tokens (join_steps), one per step.
     std::vector<std::pair<std::string, std::string>> toks;  // (kind and order, object)
     while (j < steps_.size() && steps_[j].thread == first.thread && steps_[j].label == first.label &&
            (first.thread >= 0 || j == i)) {
@@ -473,23 +500,7 @@ std::string Scheduler::report(const std::string& check, const std::string& detai
                          st.point != sync::Point::kCollect;
       toks.emplace_back(kind, named ? name(st.addr) : "");
     }
-    std::string line;
-    for (std::size_t a = 0; a < toks.size();) {
-      std::size_t b = a + 1;
-      while (b < toks.size() && toks[b].first == toks[a].first && toks[b].second != toks[b - 1].second) ++b;
-      std::string tok;
-      if (b - a >= 3) {
-        tok = toks[a].first + " x" + std::to_string(b - a);
-      } else {
-        b = a + 1;
-        const auto paren = toks[a].first.find(" (");
-        tok = toks[a].second.empty() ? toks[a].first
-              : paren == std::string::npos ? toks[a].first + " " + toks[a].second
-                                           : toks[a].first.substr(0, paren) + " " + toks[a].second + toks[a].first.substr(paren);
-      }
-      line += (line.empty() ? "" : ", ") + tok;
-      a = b;
-    }
+    std::string line = join_steps(toks);
     if (line.empty()) line = "goes on from the load above";
     char head[64];
     std::snprintf(head, sizeof head, "  %4zu-%-4zu %s ", i + 1, j,
