@@ -87,8 +87,8 @@ class GoScript {
       case OpKind::kReserve:
       case OpKind::kShrinkToFit:
       case OpKind::kClose: return false;
+      default: return false;  // the C++ API's ops (DecodeOptions::api): the go_layout options never decode them
     }
-    return false;
   }
 
   // Writes a put, del or get line (a NaN's too: the recording pins the
