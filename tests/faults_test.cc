@@ -7,6 +7,9 @@
 #include <pthread.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <string>
 #include <cstdint>
 #include <map>
 #include <memory_resource>
@@ -328,6 +331,60 @@ TEST(HashFlooding, LongChainsUseNoStack) {
 }
 
 }  // namespace flood
+
+}  // namespace
+}  // namespace tophash
+
+namespace tophash {
+namespace {
+
+// bucket.h's allocate_block: a bucket array of 2 MiB or more under the
+// default allocator starts on a huge-page boundary and its mapping carries
+// the kernel's huge-page advice ("hg" in /proc/self/smaps' VmFlags); a
+// small one and any other allocator's are plain allocations.
+bool has_hugepage_advice(const void* p) {
+  std::ifstream smaps("/proc/self/smaps");
+  const auto a = reinterpret_cast<std::uintptr_t>(p);
+  std::string line;
+  bool inside = false;
+  while (std::getline(smaps, line)) {
+    unsigned long lo = 0, hi = 0;
+    if (std::sscanf(line.c_str(), "%lx-%lx ", &lo, &hi) == 2) {
+      inside = lo <= a && a < hi;
+    } else if (inside && line.rfind("VmFlags:", 0) == 0) {
+      return line.find(" hg") != std::string::npos;
+    }
+  }
+  return false;
+}
+
+TEST(Allocation, LargeDefaultArraysAskForHugePages) {
+  using M = BucketMap<std::uint64_t, std::uint64_t>;
+  M big;
+  big.reserve(std::size_t{1} << 17);  // 2^15 buckets of 144 bytes
+  const void* array = debug::BucketMapAccess::buckets(big);
+  ASSERT_GE(big.allocated_bytes(), std::size_t{2} << 20);
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(array) % (std::size_t{2} << 20), 0u);
+#if defined(__linux__)
+  EXPECT_TRUE(has_hugepage_advice(array)) << "no MADV_HUGEPAGE on the array's mapping";
+#endif
+  for (std::uint64_t k = 0; k < 1000; ++k) big.insert_or_assign(k, k);
+  for (std::uint64_t k = 0; k < 1000; ++k) ASSERT_EQ(*big.get(k), k);
+
+  M small;
+  small.reserve(100);
+  EXPECT_LT(small.allocated_bytes(), std::size_t{2} << 20);
+}
+
+TEST(Allocation, OtherAllocatorsGetEveryByte) {
+  FailingResource res;
+  FaultMap m(0, 1, FaultHash{}, FaultEq(), FaultAlloc(&res));
+  m.reserve(std::size_t{1} << 16);
+  EXPECT_GE(res.live_bytes(), std::size_t{2} << 20) << "the array bypassed the map's allocator";
+  EXPECT_EQ(res.live_bytes(), m.allocated_bytes());
+  m.shrink_to_fit();
+  EXPECT_EQ(res.live_bytes(), 0u);
+}
 
 }  // namespace
 }  // namespace tophash

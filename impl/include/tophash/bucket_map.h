@@ -8,7 +8,11 @@
 // the slot's tophash, so most slots are rejected without comparing keys.
 // More than eight keys in a bucket spill into overflow buckets chained from
 // it. With B >= 4 some overflow buckets are allocated together with the
-// array and are used first.
+// array and are used first. An array of 2 MiB or more under the default
+// allocator starts on a huge-page boundary and asks the kernel for
+// transparent huge pages, as Go's heap does for its arenas (a lookup in a
+// big map then rarely misses the TLB); any other allocator is called
+// exactly as given.
 //
 // Tombstones. Deleting a key marks its slot emptyOne. When that leaves the
 // chain ending in a run of empty slots, the whole run becomes emptyRest,
