@@ -61,16 +61,21 @@ const browser = await puppeteer.launch({
   headless: true,
   args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
     '--disable-component-update', '--disable-sync'],
+  // Generous: on a loaded machine (a parallel ctest, a build beside it)
+  // Chromium's start and a page's first script can take many seconds.
+  timeout: 180000,
+  protocolTimeout: 180000,
 });
 async function open(file, fragment = '') {
   const page = await browser.newPage();
+  page.setDefaultTimeout(120000);
   await page.setViewport({ width: 1400, height: 900 });
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
   page.on('request', (r) => { if (!r.url().startsWith('file:')) errors.push('network request: ' + r.url()); });
   await page.goto('file://' + path.resolve(file) + fragment);
-  await page.waitForFunction(() => window.viewer !== undefined, { timeout: 20000 });
+  await page.waitForFunction(() => window.viewer !== undefined, { timeout: 120000 });
   return { page, errors };
 }
 const text = (page, sel) => page.$eval(sel, (e) => e.textContent);
