@@ -89,6 +89,17 @@ struct Workspace {
   std::vector<std::uint64_t> final_nans;  // final_checks' fresh iteration
   std::vector<char> evacuated;            // GrowthPace's old buckets
   bool busy = false;
+
+  // At the end of a run: what it put into the reused containers is freed
+  // by the run that allocated it (their storage kept, pool.h), so a run
+  // frees as much as it allocates. libFuzzer runs an input a second time,
+  // and then a leak check, whenever it allocated more than it freed.
+  void release() {
+    model.reset();
+    reset_keeping_capacity(pins);
+    nans.reset();
+    for (IterOracle& o : oracles) o.reset();
+  }
 };
 
 // The thread's workspace, or a fresh one when it is already in use (two
@@ -105,7 +116,10 @@ class WorkspaceLease {
     }
     ws_->busy = true;
   }
-  ~WorkspaceLease() { ws_->busy = false; }
+  ~WorkspaceLease() {
+    ws_->release();
+    ws_->busy = false;
+  }
   WorkspaceLease(const WorkspaceLease&) = delete;
   WorkspaceLease& operator=(const WorkspaceLease&) = delete;
   Workspace& operator*() const { return *ws_; }
