@@ -173,7 +173,8 @@ class Run {
   // What an op did, for the checks after it.
   struct Effect {
     std::optional<std::uint64_t> touched;  // hash of the key the op wrote or read
-    std::optional<K> key;                  // that key
+    const K* key = nullptr;                // that key (hold): the program's string, or own
+    std::optional<K> own;
     bool full = false;                     // the op may have touched any bucket
     bool may_replace = false;              // the op may replace the bucket array
   };
@@ -283,6 +284,15 @@ class Run {
 
   // Helpers.
   std::uint64_t hash_now(const K& k) const { return m_->hash_function()(k, A::seed(*m_)); }
+  // The op's key (repr r) into e.key: a string key is the program's own
+  // (no copy, no allocation), any other is made.
+  void hold(Effect& e, std::uint64_t r) const {
+    if constexpr (std::is_reference_v<decltype(Ops::key(p_, r))>) {
+      e.key = &Ops::key(p_, r);
+    } else {
+      e.key = &e.own.emplace(Ops::key(p_, r));
+    }
+  }
   void rebuilt() {
     each_here([](Slot& s) { s.oracle->on_rebuild(); });
   }

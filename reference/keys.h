@@ -125,7 +125,7 @@ template <>
 struct KeyOps<trace::KeyType::kString> : IdKeyOps {
   using K = std::string;
   using V = std::string;
-  static K key(const trace::Program& p, std::uint64_t r) { return p.strings[r]; }
+  static const K& key(const trace::Program& p, std::uint64_t r) { return p.strings[r]; }  // no copy
   static V value(const trace::Program& p, std::uint64_t r) { return p.strings[r]; }
   static bool key_repr(const Interner& in, const K& k, std::uint64_t& r) { return in.find(k, r); }
   static std::uint64_t value_repr(const trace::Program&, const Interner& in, const V& v, bool& ok) {
