@@ -3,7 +3,9 @@
 #include <bit>
 #include <limits>
 #include <string>
-#include <unordered_map>
+#include <cstdio>
+#include <utility>
+#include <vector>
 
 #include "tophash/hash.h"
 
@@ -65,19 +67,61 @@ constexpr Cmd kIterTable[32] = {
 
 constexpr std::size_t kIters = 4;
 
+// Built in one allocation at most (a long one; a short one is inline).
 std::string key_string(std::uint32_t id) {
   // Some short (inline in std::string), some long (on the heap, where ASan
   // sees a use after free), a few with characters the trace must escape.
-  std::string s = "k" + std::to_string(id);
-  if (id % 3 == 1) s += "-long-enough-for-the-heap";
-  if (id % 17 == 5) s += " \"q\"";
+  char digits[16];
+  const int n = std::snprintf(digits, sizeof digits, "k%u", id);
+  const bool lng = id % 3 == 1, quoted = id % 17 == 5;
+  std::string s;
+  s.reserve(static_cast<std::size_t>(n) + (lng ? 25 : 0) + (quoted ? 4 : 0));
+  s.append(digits, static_cast<std::size_t>(n));
+  if (lng) s += "-long-enough-for-the-heap";
+  if (quoted) s += " \"q\"";
   return s;
 }
 std::string value_string(std::uint32_t id) {
-  std::string s = "v" + std::to_string(id);
-  if (id % 4 == 0) s += "-a-value-long-enough-for-the-heap";
+  char digits[16];
+  const int n = std::snprintf(digits, sizeof digits, "v%u", id);
+  const bool lng = id % 4 == 0;
+  std::string s;
+  s.reserve(static_cast<std::size_t>(n) + (lng ? 33 : 0));
+  s.append(digits, static_cast<std::size_t>(n));
+  if (lng) s += "-a-value-long-enough-for-the-heap";
   return s;
 }
+
+// Which string of the program a key or value id was interned as: a table
+// by id, reused from program to program (an entry is this program's when
+// its stamp is), so that a decode allocates nothing but the strings.
+class IdTable {
+ public:
+  static constexpr std::size_t kIds = (std::size_t{1} << 16) + 512;  // wide ids, and ranges past 255
+  void next_program() {
+    if (slots_.empty()) slots_.resize(kIds);
+    if (++stamp_ == 0) {  // wrapped: no entry may look current
+      std::fill(slots_.begin(), slots_.end(), 0);
+      stamp_ = 1;
+    }
+  }
+  // The index id was interned as, or false (then `set` it).
+  bool get(std::uint32_t id, std::uint32_t& index) const {
+    if (id >= slots_.size()) return false;
+    const std::uint64_t e = slots_[id];
+    if (e >> 32 != stamp_) return false;
+    index = static_cast<std::uint32_t>(e);
+    return true;
+  }
+  void set(std::uint32_t id, std::uint32_t index) {
+    if (id >= slots_.size()) slots_.resize(std::size_t{id} + 1);
+    slots_[id] = std::uint64_t{stamp_} << 32 | index;
+  }
+
+ private:
+  std::vector<std::uint64_t> slots_;  // stamp << 32 | index
+  std::uint32_t stamp_ = 0;
+};
 
 double key_double(std::uint32_t id) {
   constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
@@ -102,6 +146,10 @@ class Decoder {
   Decoder(const DecodeOptions& opt, Program& p) : opt_(opt), p_(p) {}
 
   void run(const std::uint8_t* data, std::size_t size) {
+    if (opt_.keys == KeyType::kString) {
+      keys_.next_program();
+      values_.next_program();
+    }
     std::uint8_t h[4] = {0, 0, 0, 0};
     for (std::size_t i = 0; i < 4 && i < size; ++i) h[i] = data[i];
     p_.config.keys = opt_.keys;
@@ -144,18 +192,18 @@ class Decoder {
       case KeyType::kCounted: return id;
       case KeyType::kDouble: return std::bit_cast<std::uint64_t>(key_double(id));
       case KeyType::kString: {
-        auto [it, added] = keys_.try_emplace(id, 0);
-        if (added) it->second = intern(key_string(id));
-        return it->second;
+        std::uint32_t index = 0;
+        if (!keys_.get(id, index)) keys_.set(id, index = intern(key_string(id)));
+        return index;
       }
     }
     return id;
   }
   std::uint64_t value(std::uint32_t id) {
     if (opt_.keys != KeyType::kString) return id;
-    auto [it, added] = values_.try_emplace(id, 0);
-    if (added) it->second = intern(value_string(id));
-    return it->second;
+    std::uint32_t index = 0;
+    if (!values_.get(id, index)) values_.set(id, index = intern(value_string(id)));
+    return index;
   }
   std::uint32_t intern(std::string s) {
     p_.strings.push_back(std::move(s));
@@ -266,7 +314,13 @@ class Decoder {
   int iter_index_[kIters] = {-1, -1, -1, -1};
   bool declared_[kIters] = {false, false, false, false};
   unsigned cur_map_ = 0;  // the map `use` made current
-  std::unordered_map<std::uint32_t, std::uint32_t> keys_, values_;
+  IdTable& keys_ = tables().first;
+  IdTable& values_ = tables().second;
+
+  static std::pair<IdTable, IdTable>& tables() {
+    static thread_local std::pair<IdTable, IdTable> t;
+    return t;
+  }
 };
 
 }  // namespace

@@ -25,7 +25,7 @@ void Run<T>::on_write(const Op& op, const Before& b, Effect& e) {
   const bool existed = old != nullptr;
   const std::uint64_t want = existed && !overwrite ? old->value : op.b;  // index: b is the default value
   if (check_ && (overwrite || !existed)) model_->put(id, op.a, op.b, nan);
-  e.key.emplace(Ops::key(p_, op.a));
+  hold(e, op.a);
   const V* vp = nullptr;
   bool added = false;
   if (op.kind == OpKind::kIndex) {
@@ -72,7 +72,7 @@ void Run<T>::check_written(const Op& op, const V* vp, bool added, bool existed, 
 template <KeyType T>
 void Run<T>::on_lookup(const Op& op, Effect& e) {
   const bool nan = Ops::may_be_nan(op.a);
-  e.key.emplace(Ops::key(p_, op.a));
+  hold(e, op.a);
   const V* v = nullptr;
   const K* k = nullptr;
   bool found = false;

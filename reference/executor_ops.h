@@ -37,7 +37,7 @@ void Run<T>::on_put(const Op& op, const Before& b, Effect& e) {
   // The model first: its put tells whether the key was there (a NaN is
   // always a new entry), one model lookup instead of two.
   const bool existed = check_ && !model_->put(id, op.a, op.b, nan);
-  e.key.emplace(Ops::key(p_, op.a));
+  hold(e, op.a);
   auto [vp, added] = probe::map_put(*m_, *e.key, Ops::value(p_, op.b));
   if (!nan) e.touched = hash_now(*e.key);
   if (!check_) return;
@@ -91,7 +91,7 @@ template <KeyType T>
 void Run<T>::on_del(std::uint64_t a, Effect& e) {
   const bool nan = Ops::may_be_nan(a);
   const std::uint64_t id = Ops::identity(a);
-  e.key.emplace(Ops::key(p_, a));
+  hold(e, a);
   if (!nan) e.touched = hash_now(*e.key);  // before: a delete that empties the map reseeds it
   const std::size_t n = probe::map_erase(*m_, *e.key);
   if (!check_) return;
@@ -109,7 +109,7 @@ void Run<T>::on_del(std::uint64_t a, Effect& e) {
 template <KeyType T>
 void Run<T>::on_get(const Op& op, Effect& e) {
   const bool nan = Ops::may_be_nan(op.a);
-  e.key.emplace(Ops::key(p_, op.a));
+  hold(e, op.a);
   // A lookup writes nothing (no growth work either, as mapaccess): no
   // chain to check after it but the scalars and growth state. A lookup
   // that did write is found by the whole-table checks.

@@ -89,6 +89,17 @@ struct Workspace {
   std::vector<std::uint64_t> final_nans;  // final_checks' fresh iteration
   std::vector<char> evacuated;            // GrowthPace's old buckets
   bool busy = false;
+
+  // At the end of a run: what it put into the reused containers is freed
+  // by the run that allocated it (their storage kept, pool.h), so a run
+  // frees as much as it allocates. libFuzzer runs an input a second time,
+  // and then a leak check, whenever it allocated more than it freed.
+  void release() {
+    model.reset();
+    reset_keeping_capacity(pins);
+    nans.reset();
+    for (IterOracle& o : oracles) o.reset();
+  }
 };
 
 // The thread's workspace, or a fresh one when it is already in use (two
@@ -105,7 +116,10 @@ class WorkspaceLease {
     }
     ws_->busy = true;
   }
-  ~WorkspaceLease() { ws_->busy = false; }
+  ~WorkspaceLease() {
+    ws_->release();
+    ws_->busy = false;
+  }
   WorkspaceLease(const WorkspaceLease&) = delete;
   WorkspaceLease& operator=(const WorkspaceLease&) = delete;
   Workspace& operator*() const { return *ws_; }
@@ -159,7 +173,8 @@ class Run {
   // What an op did, for the checks after it.
   struct Effect {
     std::optional<std::uint64_t> touched;  // hash of the key the op wrote or read
-    std::optional<K> key;                  // that key
+    const K* key = nullptr;                // that key (hold): the program's string, or own
+    std::optional<K> own;
     bool full = false;                     // the op may have touched any bucket
     bool may_replace = false;              // the op may replace the bucket array
   };
@@ -269,6 +284,15 @@ class Run {
 
   // Helpers.
   std::uint64_t hash_now(const K& k) const { return m_->hash_function()(k, A::seed(*m_)); }
+  // The op's key (repr r) into e.key: a string key is the program's own
+  // (no copy, no allocation), any other is made.
+  void hold(Effect& e, std::uint64_t r) const {
+    if constexpr (std::is_reference_v<decltype(Ops::key(p_, r))>) {
+      e.key = &Ops::key(p_, r);
+    } else {
+      e.key = &e.own.emplace(Ops::key(p_, r));
+    }
+  }
   void rebuilt() {
     each_here([](Slot& s) { s.oracle->on_rebuild(); });
   }

@@ -44,6 +44,7 @@
 
 #include "check.h"
 #include "tophash/debug.h"
+#include "tophash/hash.h"
 #include "tophash/layout.h"
 
 namespace tophash::reference {
@@ -298,7 +299,7 @@ class InvariantChecker {
                                                         const K* focus, std::uint8_t focus_top,
                                                         std::size_t& focus_seen) {
     if (focus != nullptr) {
-      if (m_.key_eq()(k, *focus)) {
+      if (keys_equal(k, *focus)) {
         if (++focus_seen > 1) dup_key(w.old, w.index, k);
         if (t != focus_top) {
           fail_with("invariant: tophash", where(w.old, w.index), " slot ", w.slot, " holds key ", key_text(k),
@@ -345,17 +346,37 @@ class InvariantChecker {
     ++nkeys_;
   }
 
+  // std::string keys under std::equal_to: byte equality, compared as
+  // words (hashing::bytes_equal) rather than through memcmp, whose
+  // interceptor and libFuzzer's compare hook cost far more than the
+  // compare. The same relation as the map's key_eq.
+  static constexpr bool kBytesKeys =
+      std::is_same_v<K, std::string> && (std::is_same_v<typename M::key_equal, std::equal_to<std::string>> ||
+                                         std::is_same_v<typename M::key_equal, std::equal_to<>>);
+  [[gnu::always_inline]] bool keys_equal(const K& a, const K& b) const {
+    if constexpr (kBytesKeys) {
+      return a.size() == b.size() && hashing::bytes_equal(a.data(), b.data(), a.size());
+    } else {
+      return m_.key_eq()(a, b);
+    }
+  }
+
   // No key twice in the chain just walked: a short chain is compared
   // pairwise (equal keys have equal tophash, so most pairs end at one
   // byte); a long one is sorted first.
   void check_unique(std::size_t index, bool old) {
-    const auto& eq = m_.key_eq();
     if (nkeys_ <= kSmall) {
       for (std::size_t i = 0; i < nkeys_; ++i) {
         for (std::size_t j = i + 1; j < nkeys_; ++j) {
-          if (small_[i].top == small_[j].top && eq(*small_[i].key, *small_[j].key)) dup_key(old, index, *small_[i].key);
+          if (small_[i].top == small_[j].top && keys_equal(*small_[i].key, *small_[j].key)) {
+            dup_key(old, index, *small_[i].key);
+          }
         }
       }
+      return;
+    }
+    if constexpr (kBytesKeys) {
+      unique_bytes(index, old);
       return;
     }
     if constexpr (std::is_integral_v<K>) {
@@ -372,7 +393,27 @@ class InvariantChecker {
       return a.top != b.top ? a.top < b.top : std::less<K>()(*a.key, *b.key);
     });
     for (std::size_t i = 1; i < big_.size(); ++i) {
-      if (big_[i - 1].top == big_[i].top && eq(*big_[i - 1].key, *big_[i].key)) dup_key(old, index, *big_[i].key);
+      if (big_[i - 1].top == big_[i].top && keys_equal(*big_[i - 1].key, *big_[i].key)) dup_key(old, index, *big_[i].key);
+    }
+  }
+
+  // A long chain of byte-string keys: sorted by a fingerprint of their
+  // bytes (equal keys, equal fingerprints), then every two keys of a run
+  // of equal fingerprints are compared, so no duplicate is missed however
+  // the fingerprints collide; no string compare but of equal fingerprints.
+  void unique_bytes(std::size_t index, bool old) {
+    prints_.clear();
+    for (std::size_t i = 0; i < big_.size(); ++i) {
+      const K& k = *big_[i].key;
+      prints_.push_back(Print{hashing::hash_bytes(k.data(), k.size(), 0), i});
+    }
+    std::sort(prints_.begin(), prints_.end(), [](const Print& a, const Print& b) { return a.print < b.print; });
+    for (std::size_t lo = 0, hi = 0; lo < prints_.size(); lo = hi) {
+      for (hi = lo + 1; hi < prints_.size() && prints_[hi].print == prints_[lo].print; ++hi) {
+        for (std::size_t j = lo; j < hi; ++j) {
+          if (keys_equal(*big_[prints_[j].at].key, *big_[prints_[hi].at].key)) dup_key(old, index, *big_[prints_[hi].at].key);
+        }
+      }
     }
   }
 
@@ -381,6 +422,11 @@ class InvariantChecker {
   KeyTop small_[kSmall];
   std::vector<KeyTop> big_;
   std::vector<std::uint64_t> vals_;  // check_unique's integer keys
+  struct Print {
+    std::uint64_t print;
+    std::size_t at;  // in big_
+  };
+  std::vector<Print> prints_;  // unique_bytes's
 };
 
 }  // namespace tophash::reference

@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <algorithm>
+#include <cstddef>
 #include <vector>
 
 #include "counted.h"
@@ -19,28 +21,52 @@
 
 namespace tophash::reference {
 
-// String reprs by content: the inverse of Program::strings.
+// String reprs by content: the inverse of Program::strings (the first
+// index of each content). An open-addressing table of indices into the
+// program's strings, in one vector the executor reuses from program to
+// program: no allocation per string (under ASan each records a stack
+// trace, and libFuzzer runs an input twice when it allocates more than it
+// frees), and a lookup is a hash and one compare.
 class Interner {
  public:
   Interner() = default;
   explicit Interner(const trace::Program& p) { reset(p); }
   // Now for p, keeping the table's capacity (the executor reuses one).
   void reset(const trace::Program& p) {
-    index_.clear();
-    if (p.strings.empty()) return;
-    index_.reserve(p.strings.size());
-    for (std::uint32_t i = 0; i < p.strings.size(); ++i) index_.emplace(p.strings[i], i);
+    strings_ = &p.strings;
+    std::size_t n = 16;
+    while (n < 2 * p.strings.size()) n *= 2;
+    if (slots_.size() < n) slots_.resize(n);
+    std::fill(slots_.begin(), slots_.begin() + static_cast<std::ptrdiff_t>(n), 0u);
+    mask_ = n - 1;
+    for (std::uint32_t i = 0; i < p.strings.size(); ++i) {
+      std::uint32_t& slot = probe(p.strings[i]);
+      if (slot == 0) slot = i + 1;
+    }
   }
   // false for a string the program never named.
   bool find(std::string_view s, std::uint64_t& repr) const {
-    auto it = index_.find(s);
-    if (it == index_.end()) return false;
-    repr = it->second;
+    if (strings_ == nullptr) return false;
+    const std::uint32_t slot = const_cast<Interner*>(this)->probe(s);
+    if (slot == 0) return false;
+    repr = slot - 1;
     return true;
   }
 
  private:
-  std::unordered_map<std::string_view, std::uint32_t> index_;
+  // The slot of s: holding its index + 1, or the empty one (0) where it would go.
+  std::uint32_t& probe(std::string_view s) {
+    for (std::size_t i = hashing::hash_bytes(s.data(), s.size(), 0) & mask_;; i = (i + 1) & mask_) {
+      std::uint32_t& slot = slots_[i];
+      if (slot == 0) return slot;
+      const std::string& t = (*strings_)[slot - 1];
+      if (t.size() == s.size() && hashing::bytes_equal(t.data(), s.data(), s.size())) return slot;
+    }
+  }
+
+  const std::vector<std::string>* strings_ = nullptr;
+  std::vector<std::uint32_t> slots_;  // index + 1; 0: empty
+  std::size_t mask_ = 0;
 };
 
 template <trace::KeyType T>
@@ -99,7 +125,7 @@ template <>
 struct KeyOps<trace::KeyType::kString> : IdKeyOps {
   using K = std::string;
   using V = std::string;
-  static K key(const trace::Program& p, std::uint64_t r) { return p.strings[r]; }
+  static const K& key(const trace::Program& p, std::uint64_t r) { return p.strings[r]; }  // no copy
   static V value(const trace::Program& p, std::uint64_t r) { return p.strings[r]; }
   static bool key_repr(const Interner& in, const K& k, std::uint64_t& r) { return in.find(k, r); }
   static std::uint64_t value_repr(const trace::Program&, const Interner& in, const V& v, bool& ok) {
