@@ -87,6 +87,20 @@
 // ("concurrent map writes", "concurrent map read and map write",
 // "concurrent map iteration and map write"). Like Go's, the check is best
 // effort; the flag it uses is atomic, so the check itself does not race.
+// Beyond Go's contract (C++ has lifetimes Go's collector hides): in debug
+// builds (TOPHASH_DEBUG_ITERATORS, on unless NDEBUG is defined) an
+// iterator stepped, dereferenced or copied after its map object was
+// destroyed, moved from, swapped or assigned to aborts with
+// "tophash: iterator used after its BucketMap was destroyed" (or "was
+// moved from", "was swapped", "was assigned to"), and one destroyed after
+// its map object with "tophash: iterator kept past its BucketMap's
+// destruction": the map and its walking iterators share a small reference
+// counted token, so the iterator asks it, not the map, which may be gone.
+// Without the check (release builds) ASan reports such a use as a
+// heap-use-after-free where it reads freed memory, and not at all where it
+// does not; the map's and its iterators' layout then have no trace of it.
+// A find() cursor holds no token: it is a pointer into the buckets, as an
+// entry reference is.
 //
 // Exception safety. Go's map never sees a failed allocation or a throwing
 // key; this one does (the allocator, and the Hash, KeyEqual, key and value
