@@ -39,7 +39,7 @@ class IteratorMisuseDeathTest : public ::testing::Test {
   void SetUp() override { GTEST_FLAG_SET(death_test_style, "threadsafe"); }
 };
 
-TEST_F(IteratorMisuseDeathTest, SteppedAfterTheMapIsDestroyed) {
+TEST_F(IteratorMisuseDeathTest, SteppedAndDereferencedAfterTheMapIsDestroyed) {
   EXPECT_DEATH(
       {
         auto m = std::make_unique<Map>(filled());
@@ -48,76 +48,81 @@ TEST_F(IteratorMisuseDeathTest, SteppedAfterTheMapIsDestroyed) {
         ++it;
       },
       "tophash: iterator used after its BucketMap was destroyed");
-}
-
-TEST_F(IteratorMisuseDeathTest, DereferencedAfterTheMapIsDestroyed) {
   EXPECT_DEATH(
       {
         auto m = std::make_unique<Map>(filled());
         auto it = m->begin();
         m.reset();
-        std::uint64_t v = (*it).second;
-        std::fprintf(stderr, "read %llu\n", static_cast<unsigned long long>(v));
+        std::fprintf(stderr, "read %llu\n", static_cast<unsigned long long>((*it).second));
       },
       "tophash: iterator used after its BucketMap was destroyed");
 }
 
-TEST_F(IteratorMisuseDeathTest, GoIteratorSteppedAfterTheMapIsDestroyed) {
+// A map on the heap, a Go iterator on it, the map destroyed, then `use`
+// done to the iterator: the child dies with `message`.
+template <class Use>
+void expect_death_once_destroyed(Use use, const char* message) {
   EXPECT_DEATH(
       {
         auto m = std::make_unique<Map>(filled());
-        Map::Iter it = m->iterate({3, 5});
+        auto it = std::make_unique<Map::Iter>(m->iterate({3, 5}));
         m.reset();
-        it.next();
+        use(it);
       },
-      "tophash: iterator used after its BucketMap was destroyed");
+      message);
+}
+
+TEST_F(IteratorMisuseDeathTest, GoIteratorUsedAfterTheMapIsDestroyed) {
+  expect_death_once_destroyed([](auto& it) { it->next(); }, "tophash: iterator used after its BucketMap was destroyed");
+  expect_death_once_destroyed([](auto& it) { std::fprintf(stderr, "%llu\n", static_cast<unsigned long long>(it->key())); },
+                              "tophash: iterator used after its BucketMap was destroyed");
+}
+
+TEST_F(IteratorMisuseDeathTest, CopiedOrDestroyedAfterTheMap) {
+  expect_death_once_destroyed([](auto& it) { Map::Iter copy = *it; },
+                              "tophash: iterator kept past its BucketMap's destruction");
+  expect_death_once_destroyed([](auto& it) { Map::Iter moved = std::move(*it); },
+                              "tophash: iterator kept past its BucketMap's destruction");
+  expect_death_once_destroyed([](auto& it) { it.reset(); }, "tophash: iterator kept past its BucketMap's destruction");
+}
+
+// Two maps, an iterator on one of them (`on_b`), then `end` done to them,
+// then the iterator stepped: the child dies with `message`.
+void expect_death_after(void (*end)(Map& a, Map& b), bool on_b, const char* message) {
+  EXPECT_DEATH(
+      {
+        Map a = filled();
+        Map b = filled(10);
+        auto it = on_b ? b.begin() : a.begin();
+        end(a, b);
+        ++it;
+      },
+      message);
 }
 
 TEST_F(IteratorMisuseDeathTest, SteppedAfterTheMapIsMovedFrom) {
-  EXPECT_DEATH(
-      {
-        Map a = filled();
-        auto it = a.begin();
-        Map b(std::move(a));
-        ++it;
-      },
-      "tophash: iterator used after its BucketMap was moved from");
+  expect_death_after([](Map& a, Map&) { Map c(std::move(a)); }, false,
+                     "tophash: iterator used after its BucketMap was moved from");
 }
 
 TEST_F(IteratorMisuseDeathTest, SteppedAfterTheMapIsMoveAssignedFrom) {
-  EXPECT_DEATH(
-      {
-        Map a = filled();
-        Map b;
-        auto it = a.begin();
-        b = std::move(a);
-        ++it;
-      },
-      "tophash: iterator used after its BucketMap was moved from");
+  expect_death_after([](Map& a, Map& b) { b = std::move(a); }, false,
+                     "tophash: iterator used after its BucketMap was moved from");
 }
 
-TEST_F(IteratorMisuseDeathTest, SteppedAfterTheMapIsAssignedTo) {
-  EXPECT_DEATH(
-      {
-        Map a = filled();
-        Map b = filled(10);
-        auto it = b.begin();
-        b = a;
-        ++it;
-      },
-      "tophash: iterator used after its BucketMap was assigned to");
+TEST_F(IteratorMisuseDeathTest, SteppedAfterTheMapIsMoveAssignedTo) {
+  expect_death_after([](Map& a, Map& b) { b = std::move(a); }, true,
+                     "tophash: iterator used after its BucketMap was assigned to");
+}
+
+TEST_F(IteratorMisuseDeathTest, SteppedAfterTheMapIsCopyAssignedTo) {
+  expect_death_after([](Map& a, Map& b) { b = a; }, true,
+                     "tophash: iterator used after its BucketMap was assigned to");
 }
 
 TEST_F(IteratorMisuseDeathTest, SteppedAfterTheMapIsSwapped) {
-  EXPECT_DEATH(
-      {
-        Map a = filled();
-        Map b = filled(10);
-        auto it = a.begin();
-        swap(a, b);
-        ++it;
-      },
-      "tophash: iterator used after its BucketMap was swapped");
+  expect_death_after([](Map& a, Map& b) { swap(a, b); }, false, "tophash: iterator used after its BucketMap was swapped");
+  expect_death_after([](Map& a, Map& b) { a.swap(b); }, true, "tophash: iterator used after its BucketMap was swapped");
 }
 
 // A vector that grows moves its maps and destroys the old objects.
@@ -131,28 +136,6 @@ TEST_F(IteratorMisuseDeathTest, SteppedAfterItsVectorReallocated) {
         ++it;
       },
       "tophash: iterator used after its BucketMap was moved from");
-}
-
-TEST_F(IteratorMisuseDeathTest, CopiedAfterTheMapIsDestroyed) {
-  EXPECT_DEATH(
-      {
-        auto m = std::make_unique<Map>(filled());
-        Map::Iter it = m->iterate({0, 0});
-        m.reset();
-        Map::Iter copy = it;
-      },
-      "tophash: iterator kept past its BucketMap's destruction");
-}
-
-TEST_F(IteratorMisuseDeathTest, DestroyedAfterTheMap) {
-  EXPECT_DEATH(
-      {
-        auto m = std::make_unique<Map>(filled());
-        auto it = std::make_unique<Map::Iter>(m->iterate({0, 0}));
-        m.reset();
-        it.reset();
-      },
-      "tophash: iterator kept past its BucketMap's destruction");
 }
 
 // ---- what the contract allows: no alarm -----------------------------------

@@ -20,7 +20,6 @@ import (
 	"fmt"
 	"os"
 	"runtime"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -147,6 +146,8 @@ func lookupOrder(in []uint64) []uint64 {
 
 // ---- timing ----
 
+var sink uint64 // what a measured loop computed, kept
+
 // cpu is the process CPU time (all threads: the collector's work counts).
 func cpu() time.Duration {
 	var ts syscall.Timespec
@@ -169,12 +170,11 @@ func measure(minTime time.Duration, round func() (time.Duration, int)) float64 {
 	return float64(spent.Nanoseconds()) / float64(ops)
 }
 
-var sink uint64
-
-func build(ks []uint64) map[uint64]uint64 {
-	m := make(map[uint64]uint64)
-	for i, k := range ks {
-		m[k] = uint64(i)
+// build puts the keys into a new map, each with its index as the value.
+func build(ks []uint64) (m map[uint64]uint64) {
+	m = map[uint64]uint64{}
+	for i := range ks {
+		m[ks[i]] = uint64(i)
 	}
 	return m
 }
@@ -266,8 +266,9 @@ func main() {
 	flag.Parse()
 	var ns []int
 	for _, s := range list(*sizes) {
-		n, err := strconv.Atoi(s)
-		if err != nil || n <= 0 {
+		var n int
+		var rest string
+		if c, _ := fmt.Sscanf(s+"$", "%d%s", &n, &rest); c != 2 || rest != "$" || n <= 0 {
 			fail("bad size %q (a positive key count)", s)
 		}
 		ns = append(ns, n)
