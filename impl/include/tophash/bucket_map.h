@@ -91,6 +91,20 @@
 // ("concurrent map writes", "concurrent map read and map write",
 // "concurrent map iteration and map write"). Like Go's, the check is best
 // effort; the flag it uses is atomic, so the check itself does not race.
+// Beyond Go's contract (C++ has lifetimes Go's collector hides): in debug
+// builds (TOPHASH_DEBUG_ITERATORS, on unless NDEBUG is defined) an
+// iterator stepped, dereferenced or copied after its map object was
+// destroyed, moved from, swapped or assigned to aborts with
+// "tophash: iterator used after its BucketMap was destroyed" (or "was
+// moved from", "was swapped", "was assigned to"), and one destroyed after
+// its map object with "tophash: iterator kept past its BucketMap's
+// destruction": the map and its walking iterators share a small reference
+// counted token, so the iterator asks it, not the map, which may be gone.
+// Without the check (release builds) ASan reports such a use as a
+// heap-use-after-free where it reads freed memory, and not at all where it
+// does not; the map's and its iterators' layout then have no trace of it.
+// A find() cursor holds no token: it is a pointer into the buckets, as an
+// entry reference is.
 //
 // Exception safety. Go's map never sees a failed allocation or a throwing
 // key; this one does (the allocator, and the Hash, KeyEqual, key and value
@@ -139,6 +153,7 @@
 #include <cstdlib>
 #include <functional>
 #include <memory>
+#include <new>
 #include <random>
 #include <stdexcept>
 #include <type_traits>
@@ -167,6 +182,98 @@ struct IterStart {
   std::fflush(stderr);
   std::abort();
 }
+
+// Debug builds check iterator misuse beyond Go's contract: an iterator
+// stepped, dereferenced or copied after its map object was destroyed,
+// moved from, swapped or assigned to aborts with a message that names the
+// misuse ("tophash: iterator used after its BucketMap was destroyed").
+// On by default without NDEBUG; define TOPHASH_DEBUG_ITERATORS to 1 or 0
+// to choose (the same in every translation unit of a program: it changes
+// BucketMap's and its iterators' layout). Off, it costs nothing: no
+// member, no check.
+#if !defined(TOPHASH_DEBUG_ITERATORS)
+#if defined(NDEBUG)
+#define TOPHASH_DEBUG_ITERATORS 0
+#else
+#define TOPHASH_DEBUG_ITERATORS 1
+#endif
+#endif
+
+#if TOPHASH_DEBUG_ITERATORS
+namespace internal {
+// What ended a map object's iterators, as an iterator learns it.
+enum class MapEnd : std::uint8_t { kLive, kDestroyed, kMovedFrom, kSwapped, kAssigned };
+
+[[noreturn]] inline void iterator_misuse(const char* what) noexcept {
+  std::fprintf(stderr, "tophash: iterator %s\n", what);
+  std::fflush(stderr);
+  std::abort();
+}
+
+// A map object's liveness token, shared (reference counted) with the
+// iterators walking it, so an iterator can ask without touching the map,
+// which may be gone. When a move, swap or assignment ends the object's
+// iterators, the token records why and the object takes a fresh one,
+// linked from the old: the last token of the chain says whether the object
+// itself was destroyed (which an iterator's destructor must know: it gives
+// its count back to a live object only).
+struct Liveness {
+  std::atomic<std::size_t> refs{1};
+  std::atomic<MapEnd> end{MapEnd::kLive};
+  Liveness* next = nullptr;  // the object's token after this one (held)
+
+  static Liveness* make() noexcept {
+    auto* t = new (std::nothrow) Liveness;
+    if (t == nullptr) go_fatal("out of memory (tophash iterator debug check)");
+    return t;
+  }
+  void retain() noexcept { refs.fetch_add(1, std::memory_order_relaxed); }
+  static void release(Liveness* t) noexcept {
+    while (t != nullptr && t->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      Liveness* next = t->next;
+      delete t;
+      t = next;
+    }
+  }
+  bool object_destroyed() const noexcept {
+    const Liveness* t = this;
+    while (t->next != nullptr) t = t->next;
+    return t->end.load(std::memory_order_relaxed) == MapEnd::kDestroyed;
+  }
+  // Aborts if the object's iterators were ended (an iterator holding this
+  // token is being stepped, dereferenced or copied).
+  void check() const noexcept {
+    switch (end.load(std::memory_order_relaxed)) {
+      case MapEnd::kLive: return;
+      case MapEnd::kDestroyed: iterator_misuse("used after its BucketMap was destroyed");
+      case MapEnd::kMovedFrom: iterator_misuse("used after its BucketMap was moved from");
+      case MapEnd::kSwapped: iterator_misuse("used after its BucketMap was swapped");
+      case MapEnd::kAssigned: iterator_misuse("used after its BucketMap was assigned to");
+    }
+  }
+  // The object's iterators end (why); returns the object's token from now.
+  Liveness* end_iterators(MapEnd why) noexcept {
+    if (refs.load(std::memory_order_acquire) == 1) return this;  // no iterator holds it
+    Liveness* fresh = make();
+    fresh->retain();  // held by this token's link
+    next = fresh;
+    end.store(why, std::memory_order_relaxed);
+    release(this);  // the object's hold
+    return fresh;
+  }
+};
+
+// A map object's hold on its token: made with the object, given back with
+// it (also when a constructor throws), never shared between objects.
+struct LivenessHold {
+  Liveness* token = Liveness::make();
+  LivenessHold() noexcept = default;
+  LivenessHold(const LivenessHold&) noexcept {}
+  LivenessHold& operator=(const LivenessHold&) = delete;
+  ~LivenessHold() { Liveness::release(token); }
+};
+}  // namespace internal
+#endif
 
 // std::random_device may cost a system call, too much for every map made:
 // it seeds a per-thread wyrand stream once.
@@ -265,17 +372,32 @@ class BucketMap {
       : rng_(other.rng_), hash_(std::move(other.hash_)), eq_(std::move(other.eq_)),
         alloc_(std::move(other.alloc_)) {
     steal(other);
+    other.debug_end_iterators(kEndMovedFrom);
   }
   BucketMap& operator=(BucketMap other) noexcept {
-    swap(other);
+    exchange(other);
+    debug_end_iterators(kEndAssigned);
     return *this;
   }
   ~BucketMap() {
     Array::release(buckets_);
     Array::release(oldbuckets_);
+#if TOPHASH_DEBUG_ITERATORS
+    liveness_.token->end.store(internal::MapEnd::kDestroyed, std::memory_order_relaxed);
+#endif
   }
 
   void swap(BucketMap& other) noexcept {
+    exchange(other);
+    debug_end_iterators(kEndSwapped);
+    other.debug_end_iterators(kEndSwapped);
+  }
+  friend void swap(BucketMap& a, BucketMap& b) noexcept { a.swap(b); }
+
+ private:
+  // The contents trade places; each object keeps its iterators (and its
+  // count of them), which the caller ends.
+  void exchange(BucketMap& other) noexcept {
     using std::swap;
     swap(count_, other.count_);
     std::uint8_t f = flags_.load(std::memory_order_relaxed);
@@ -297,8 +419,20 @@ class BucketMap {
     sync_lookup();
     other.sync_lookup();
   }
-  friend void swap(BucketMap& a, BucketMap& b) noexcept { a.swap(b); }
 
+  // Moving, swapping and assigning end the object's iterators: with the
+  // debug check, those still walking learn it (they abort if used).
+#if TOPHASH_DEBUG_ITERATORS
+  static constexpr internal::MapEnd kEndMovedFrom = internal::MapEnd::kMovedFrom;
+  static constexpr internal::MapEnd kEndSwapped = internal::MapEnd::kSwapped;
+  static constexpr internal::MapEnd kEndAssigned = internal::MapEnd::kAssigned;
+  void debug_end_iterators(internal::MapEnd why) noexcept { liveness_.token = liveness_.token->end_iterators(why); }
+#else
+  static constexpr int kEndMovedFrom = 0, kEndSwapped = 0, kEndAssigned = 0;
+  static void debug_end_iterators(int) noexcept {}
+#endif
+
+ public:
   // ---- size -------------------------------------------------------------
   size_type size() const noexcept { return count_; }
   bool empty() const noexcept { return count_ == 0; }
@@ -583,6 +717,9 @@ class BucketMap {
   [[no_unique_address]] Hash hash_;
   [[no_unique_address]] KeyEqual eq_;
   [[no_unique_address]] Allocator alloc_;
+#if TOPHASH_DEBUG_ITERATORS
+  internal::LivenessHold liveness_;  // this object's token (see internal::Liveness)
+#endif
 };
 
 }  // namespace tophash

@@ -27,6 +27,10 @@ class BucketMap<K, V, Hash, KeyEqual, Allocator>::Iter {
     bucket_ = start_bucket_;
     h->set_flags(kIterator | kOldIterator);
     ++h->live_iters_;
+#if TOPHASH_DEBUG_ITERATORS
+    liveness_ = h->liveness_.token;
+    liveness_->retain();
+#endif
     walking_ = true;
     next();
   }
@@ -52,8 +56,14 @@ class BucketMap<K, V, Hash, KeyEqual, Allocator>::Iter {
   ~Iter() { finish(); }
 
   bool done() const noexcept { return key_ == nullptr; }
-  const K& key() const noexcept { return *key_; }
-  V& value() const noexcept { return *elem_; }
+  const K& key() const noexcept {
+    check_live();
+    return *key_;
+  }
+  V& value() const noexcept {
+    check_live();
+    return *elem_;
+  }
   std::uint64_t start_bucket() const noexcept { return start_bucket_; }
   std::uint8_t offset() const noexcept { return offset_; }
   // Where it stands, read only (tophash/layout.h's iter_view): the bucket
@@ -68,6 +78,7 @@ class BucketMap<K, V, Hash, KeyEqual, Allocator>::Iter {
 
   // mapiternext. Returns false at the end (and for good after that).
   bool next() noexcept {
+    check_live();
     // Inline, the common step: the next occupied slot of the bucket the
     // iterator stands in holds a live entry and no check bucket filters
     // it. step() decides the same from the same state, and takes every
@@ -193,6 +204,25 @@ class BucketMap<K, V, Hash, KeyEqual, Allocator>::Iter {
     return rotated & (0xffu << from);
   }
 
+  // Debug builds: aborts with the misuse if the map object's iterators
+  // were ended (bucket_map.h, TOPHASH_DEBUG_ITERATORS). An iterator not
+  // walking (at its end, or a find cursor) holds no token.
+  void check_live() const noexcept {
+#if TOPHASH_DEBUG_ITERATORS
+    if (liveness_ != nullptr) liveness_->check();
+#endif
+  }
+  // Debug builds: aborts if the map object is gone, before its count of
+  // live iterators is touched.
+  void check_object_alive() const noexcept {
+#if TOPHASH_DEBUG_ITERATORS
+    if (liveness_ != nullptr && liveness_->object_destroyed()) {
+      internal::iterator_misuse("kept past its BucketMap's destruction (destroyed, copied or moved after it): "
+                                "an iterator must not outlive its map");
+    }
+#endif
+  }
+
   // Inline, so that an iterator known not to walk (find's cursor) ends
   // in two stores; the release of a walking one stays out of line.
   void finish() noexcept {
@@ -201,6 +231,11 @@ class BucketMap<K, V, Hash, KeyEqual, Allocator>::Iter {
     elem_ = nullptr;
   }
   [[gnu::noinline, gnu::cold]] void stop_walking() noexcept {
+    check_object_alive();
+#if TOPHASH_DEBUG_ITERATORS
+    internal::Liveness::release(liveness_);
+    liveness_ = nullptr;
+#endif
     --h_->live_iters_;
     Array::release(snapshot_);
     Array::release(owner_);
@@ -225,6 +260,11 @@ class BucketMap<K, V, Hash, KeyEqual, Allocator>::Iter {
     wrapped_ = o.wrapped_;
     walking_ = o.walking_;
     if (walking_) {
+#if TOPHASH_DEBUG_ITERATORS
+      o.check_object_alive();
+      liveness_ = o.liveness_;
+      liveness_->retain();
+#endif
       ++h_->live_iters_;
       if (snapshot_) snapshot_->retain();
       if (owner_) owner_->retain();
@@ -250,6 +290,9 @@ class BucketMap<K, V, Hash, KeyEqual, Allocator>::Iter {
   std::uint8_t i_ = 0;
   bool wrapped_ = false;
   bool walking_ = false;
+#if TOPHASH_DEBUG_ITERATORS
+  internal::Liveness* liveness_ = nullptr;  // its map object's token while walking (held)
+#endif
 };
 
 // STL-style iterator: a Go iterator under the hood, so it stays valid while

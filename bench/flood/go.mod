@@ -1,0 +1,3 @@
+module tophash/bench/flood
+
+go 1.19
