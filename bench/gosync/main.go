@@ -28,24 +28,28 @@ import (
 
 const (
 	keySeed  = 1     // bench/keys.h's kKeySeed
-	nKeys    = 1024  // the key set: u64Keys(nKeys, keySeed)
+	nKeys    = 1024  // the key set: theKeys()
 	opSeed   = 0x100 // goroutine t draws from splitmix64 seeded opSeed + t
 	batch    = 64    // operations between two looks at the clock
 	checkOps = 100000
 )
 
-func splitmix64(state *uint64) uint64 {
-	*state += 0x9e3779b97f4a7c15
-	z := *state
+// rng is bench/keys.h's splitmix64 generator; its state is the seed.
+type rng uint64
+
+func (s *rng) next() uint64 {
+	*s += 0x9e3779b97f4a7c15
+	z := uint64(*s)
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
 	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
 	return z ^ (z >> 31)
 }
 
-func u64Keys(n int, seed uint64) []uint64 {
-	keys := make([]uint64, n)
+// theKeys is bench/keys.h's u64_keys(kKeys, kKeySeed).
+func theKeys() []uint64 {
+	s, keys := rng(keySeed), make([]uint64, nKeys)
 	for i := range keys {
-		keys[i] = splitmix64(&seed)
+		keys[i] = s.next()
 	}
 	return keys
 }
@@ -116,11 +120,11 @@ func doOp(m *sync.Map, o op, k, r uint64) uint64 {
 // runOps runs mx until the deadlines pass; the operations of the measured
 // span per second, and the sum of the values read.
 func runOps(m *sync.Map, keys []uint64, mx *mix, t int, d deadlines) (float64, uint64) {
-	state := uint64(opSeed + t)
+	state := rng(opSeed + t)
 	var sum, n uint64
 	step := func() {
 		for i := 0; i < batch; i++ {
-			r := splitmix64(&state)
+			r := state.next()
 			sum += doOp(m, mx.pick(r), keys[r%nKeys], r)
 		}
 	}
@@ -222,9 +226,9 @@ func printCheck(keys []uint64) {
 	fmt.Printf("keys %d %016x\n", len(keys), h)
 	for i := range mixes {
 		for t := 0; t < 2; t++ {
-			state, f := uint64(opSeed+t), uint64(0xcbf29ce484222325)
+			state, f := rng(opSeed+t), uint64(0xcbf29ce484222325)
 			for j := 0; j < checkOps; j++ {
-				r := splitmix64(&state)
+				r := state.next()
 				f = fnv(fnv(f, uint64(mixes[i].pick(r))), keys[r%nKeys])
 			}
 			fmt.Printf("ops %s thread %d %016x\n", mixes[i].name, t, f)
@@ -248,7 +252,7 @@ func main() {
 	if flag.NArg() != 0 {
 		usageError("unexpected argument %q", flag.Arg(0))
 	}
-	keys := u64Keys(nKeys, keySeed)
+	keys := theKeys()
 	if *check {
 		printCheck(keys)
 		return
