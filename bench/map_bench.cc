@@ -9,6 +9,9 @@
 //   insert      build a map of SIZE keys from empty, no reserve (the map is
 //               destroyed inside the timing: Go pays its collector)
 //   get_hit     look up present keys, in shuffled order
+//   get_hit_seq the same in insertion order
+//   find_hit    look up present keys with find (an iterator), shuffled
+//   find_hit_seq the same in insertion order
 //   get_miss    look up absent keys
 //   iterate     visit every entry
 //   churn       steady SIZE: delete the oldest key, put a fresh one
@@ -64,9 +67,11 @@ template <class M, class K>
 inline void put(M& m, K&& k, std::uint64_t v) {
   m.insert_or_assign(std::forward<K>(k), v);
 }
-template <class M, class K>
+// By get (BucketMap's pointer lookup) or, with ByFind or for the other
+// maps, by find and a comparison with end().
+template <bool ByFind = false, class M, class K>
 inline const std::uint64_t* lookup(M& m, const K& k) {
-  if constexpr (is_bucket_map<M>::value) {
+  if constexpr (is_bucket_map<M>::value && !ByFind) {
     return m.get(k);
   } else {
     auto it = m.find(k);
@@ -161,15 +166,17 @@ void insert(benchmark::State& st, std::size_t n) {
   st.SetItemsProcessed(static_cast<std::int64_t>(st.iterations() * n));
 }
 
-// Lookups of present keys in shuffled order (u64 keys: get_hit; strings: str_get).
-template <class M, class Key = std::uint64_t>
+// Lookups of present keys (u64 keys: get_hit, and get_hit_seq, find_hit
+// and find_hit_seq by InOrder (insertion order, else shuffled) and ByFind;
+// strings: str_get).
+template <class M, class Key = std::uint64_t, bool InOrder = false, bool ByFind = false>
 void get_hit(benchmark::State& st, std::size_t n, const std::string& name) {
   M& m = fixture<M>(name, [&] { return build<M>(keys_in_order<Key>(n)); });
-  const auto& q = keys_shuffled<Key>(n);
+  const auto& q = InOrder ? keys_in_order<Key>(n) : keys_shuffled<Key>(n);
   std::size_t i = 0;
   std::uint64_t sum = 0;
   for (auto _ : st) {
-    sum += *lookup(m, q[i]);
+    sum += *lookup<ByFind>(m, q[i]);
     i = (i + 1) & (n - 1);
   }
   keep(sum);
@@ -278,6 +285,12 @@ void register_impl(const char* impl) {
     const std::string chn = std::string("churn/") + impl + "/" + std::to_string(n);
     benchmark::RegisterBenchmark(name("insert").c_str(), [n](benchmark::State& st) { insert<U>(st, n); });
     benchmark::RegisterBenchmark(name("get_hit").c_str(), [n, u64](benchmark::State& st) { get_hit<U>(st, n, u64); });
+    benchmark::RegisterBenchmark(name("get_hit_seq").c_str(),
+                                 [n, u64](benchmark::State& st) { get_hit<U, std::uint64_t, true>(st, n, u64); });
+    benchmark::RegisterBenchmark(name("find_hit").c_str(),
+                                 [n, u64](benchmark::State& st) { get_hit<U, std::uint64_t, false, true>(st, n, u64); });
+    benchmark::RegisterBenchmark(name("find_hit_seq").c_str(),
+                                 [n, u64](benchmark::State& st) { get_hit<U, std::uint64_t, true, true>(st, n, u64); });
     benchmark::RegisterBenchmark(name("get_miss").c_str(), [n, u64](benchmark::State& st) { get_miss<U>(st, n, u64); });
     benchmark::RegisterBenchmark(name("iterate").c_str(), [n, u64](benchmark::State& st) { iterate<U>(st, n, u64); });
     benchmark::RegisterBenchmark(name("churn").c_str(), [n, chn](benchmark::State& st) { churn<U>(st, n, chn); });
@@ -317,10 +330,21 @@ std::size_t counted_bytes(std::size_t n) {
   return g_live_bytes - before;
 }
 
+template <class M>
+std::size_t deleted_bytes(std::size_t n) {
+  const std::size_t before = g_live_bytes;
+  M m;
+  const auto& keys = keys_in_order<std::uint64_t>(n);
+  for (std::size_t i = 0; i < n; ++i) put(m, keys[i], i);
+  for (std::uint64_t k : keys) m.erase(k);
+  return g_live_bytes - before;
+}
+
 // Bytes per entry of maps built by the insert workload (u64 keys and
 // values): BucketMap's allocated_bytes() and, through a counting
 // allocator, what each map asked its allocator for.
 // Lines: mem SIZE LOAD ALLOCATED_BYTES BUCKETMAP_COUNTED ABSL_COUNTED STD_COUNTED
+// and memdel SIZE AFTER_DELETE_ALL AFTER_SHRINK_TO_FIT ABSL_AFTER_DELETE STD_AFTER_DELETE
 void print_memory() {
   using Alloc = CountingAllocator<std::pair<const std::uint64_t, std::uint64_t>>;
   using B = tophash::BucketMap<std::uint64_t, std::uint64_t, tophash::Hasher<std::uint64_t>,
@@ -336,6 +360,14 @@ void print_memory() {
     const double load = static_cast<double>(n) / static_cast<double>(std::size_t{1} << m.bucket_log2());
     std::printf("mem %zu %.3f %zu %zu %zu %zu\n", n, load, m.allocated_bytes(), counted_bytes<B>(n),
                 counted_bytes<A>(n), counted_bytes<S>(n));
+    // What a map holds once every key is deleted (as Go, BucketMap keeps
+    // its arrays until a rebuild), then after shrink_to_fit; absl and std
+    // after deleting every key, through the counting allocator.
+    for (std::uint64_t k : keys) m.erase(k);
+    const std::size_t deleted = m.allocated_bytes();
+    m.shrink_to_fit();
+    std::printf("memdel %zu %zu %zu %zu %zu\n", n, deleted, m.allocated_bytes(), deleted_bytes<A>(n),
+                deleted_bytes<S>(n));
   }
 }
 

@@ -18,7 +18,8 @@ import sys
 
 IMPLS = ("bucketmap", "go", "absl", "std", "heap")
 GO_TARGET = 1.0       # BucketMap / Go, every workload and size
-ABSL_HIT_TARGET = 1.3  # BucketMap / absl, get_hit only
+ABSL_HIT_TARGET = 1.3  # BucketMap / absl, the hit workloads only
+HIT_WORKLOADS = ("get_hit", "get_hit_seq", "find_hit", "find_hit_seq")
 # runtime/map.go's table (Go 1.19, 8-byte keys and values, maximally loaded
 # tables): overhead bytes per entry beyond the 16 of key and value, by load.
 GO_TABLE = {4.0: 20.77, 4.5: 17.30, 5.0: 14.77, 5.5: 12.94, 6.0: 11.67, 6.5: 10.79}
@@ -72,7 +73,7 @@ def time_table(samples, workloads, sizes, heap, tunables):
             met += bg is not None and bg <= GO_TARGET
             flag = " *" if bg is not None and bg > GO_TARGET else ""
             aflag = ""
-            if w == "get_hit":
+            if w in HIT_WORKLOADS:
                 hits += 1
                 hits_met += ba is not None and ba <= ABSL_HIT_TARGET
                 aflag = " +" if ba is not None and ba > ABSL_HIT_TARGET else ""
@@ -83,7 +84,7 @@ def time_table(samples, workloads, sizes, heap, tunables):
                 cells += [fmt(m["heap"]), "-" if hg is None else "%.2f" % hg]
             out.append("| " + " | ".join(cells) + " |")
     summary = [f"- BucketMap/Go <= {GO_TARGET:.2f}: met in {met} of {rows} rows (`*` marks the others).",
-               f"- get_hit, BucketMap/absl <= {ABSL_HIT_TARGET}: met in {hits_met} of {hits} rows (`+` marks the others)."]
+               f"- {', '.join(HIT_WORKLOADS)}: BucketMap/absl <= {ABSL_HIT_TARGET}: met in {hits_met} of {hits} rows (`+` marks the others)."]
     notes = ["ns per operation, CPU time, median of the repetitions; lower is better. The main columns run "
              "with glibc's malloc as it comes (no tunables, no mallopt) and Go's defaults."]
     if heap:
@@ -94,12 +95,39 @@ def time_table(samples, workloads, sizes, heap, tunables):
     return summary, out, notes
 
 
-def memory_table(raw, sizes):
-    gomem = {}
-    with open(os.path.join(raw, "mem.go.txt")) as f:
+def read_lines(path, tag):
+    """The lines of `path` whose first word is `tag`, split, by size (the second word)."""
+    out = {}
+    with open(path) as f:
         for line in f:
             p = line.split()
-            gomem[int(p[1])] = (int(p[2]), int(p[3]))
+            if p and p[0] == tag:
+                out[int(p[1])] = p
+    return out
+
+
+def kib(v):
+    return "%.1f KiB" % (v / 1024)
+
+
+def deleted_table(raw, sizes):
+    """What each map holds after every key is deleted."""
+    cpp = read_lines(os.path.join(raw, "mem.cpp.txt"), "memdel")
+    go = read_lines(os.path.join(raw, "mem.go.txt"), "gomemdel")
+    out = ["| size | BucketMap after delete-all | after shrink_to_fit | Go after delete-all (heap) | absl | std |",
+           "|---|---:|---:|---:|---:|---:|"]
+    for n in sizes:
+        if n not in cpp:
+            continue
+        p, g = cpp[n], go.get(n)
+        out.append("| %s | %s | %s | %s | %s | %s |" % (size_name(n), kib(int(p[2])), kib(int(p[3])),
+                                                     "-" if g is None else kib(int(g[2])), kib(int(p[4])),
+                                                     kib(int(p[5]))))
+    return out
+
+
+def memory_table(raw, sizes):
+    gomem = {n: (int(p[2]), int(p[3])) for n, p in read_lines(os.path.join(raw, "mem.go.txt"), "gomem").items()}
     out = ["| size | load | BucketMap allocated_bytes() | overhead | Go map.go table overhead at this load"
            " | Go measured (heap) | absl | std |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
     with open(os.path.join(raw, "mem.cpp.txt")) as f:
@@ -130,7 +158,11 @@ def main():
     print("## Memory\n")
     print("u64 keys and values, maps built by the insert workload: bytes per entry (overhead = bytes - 16). "
           "Target: BucketMap holds what the Go map holds (the measured Go column).\n")
-    print("\n".join(memory_table(raw, sizes)))
+    print("\n".join(memory_table(raw, sizes)) + "\n")
+    print("After deleting every key (the same maps): Go keeps a map's buckets until the map is dropped, and so "
+          "does BucketMap until `shrink_to_fit` rebuilds it; absl keeps its array, std its "
+          "bucket array. Go's figure is its heap after a collection.\n")
+    print("\n".join(deleted_table(raw, sizes)))
 
 
 if __name__ == "__main__":

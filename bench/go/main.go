@@ -161,6 +161,43 @@ func buildStrings(keys []string) map[string]uint64 {
 
 type workload func(n int) func(iters int, c *clock) int
 
+// Lookups of the keys q, all present in m, in q's order: v := m[k].
+func getHit(m map[uint64]uint64, q []uint64) func(int, *clock) int {
+	mask := len(q) - 1
+	return func(iters int, c *clock) int {
+		var sum uint64
+		i := 0
+		c.start()
+		for it := 0; it < iters; it++ {
+			sum += m[q[i]]
+			i = (i + 1) & mask
+		}
+		c.stop()
+		sink += sum
+		return iters
+	}
+}
+
+// The same with the comma-ok form, v, ok := m[k] (mapaccess2): what a C++
+// find and a comparison with end() answer.
+func findHit(m map[uint64]uint64, q []uint64) func(int, *clock) int {
+	mask := len(q) - 1
+	return func(iters int, c *clock) int {
+		var sum uint64
+		i := 0
+		c.start()
+		for it := 0; it < iters; it++ {
+			if v, ok := m[q[i]]; ok {
+				sum += v
+			}
+			i = (i + 1) & mask
+		}
+		c.stop()
+		sink += sum
+		return iters
+	}
+}
+
 var workloads = map[string]workload{
 	"insert": func(n int) func(int, *clock) int {
 		keys := u64Keys(n, keySeed)
@@ -178,21 +215,18 @@ var workloads = map[string]workload{
 		}
 	},
 	"get_hit": func(n int) func(int, *clock) int {
-		m := build(u64Keys(n, keySeed))
-		q := shuffled(u64Keys(n, keySeed))
-		mask := n - 1
-		return func(iters int, c *clock) int {
-			var sum uint64
-			i := 0
-			c.start()
-			for it := 0; it < iters; it++ {
-				sum += m[q[i]]
-				i = (i + 1) & mask
-			}
-			c.stop()
-			sink += sum
-			return iters
-		}
+		return getHit(build(u64Keys(n, keySeed)), shuffled(u64Keys(n, keySeed)))
+	},
+	"get_hit_seq": func(n int) func(int, *clock) int {
+		keys := u64Keys(n, keySeed)
+		return getHit(build(keys), keys)
+	},
+	"find_hit": func(n int) func(int, *clock) int {
+		return findHit(build(u64Keys(n, keySeed)), shuffled(u64Keys(n, keySeed)))
+	},
+	"find_hit_seq": func(n int) func(int, *clock) int {
+		keys := u64Keys(n, keySeed)
+		return findHit(build(keys), keys)
 	},
 	"get_miss": func(n int) func(int, *clock) int {
 		m := build(u64Keys(n, keySeed))
@@ -306,7 +340,7 @@ var workloads = map[string]workload{
 	},
 }
 
-var workloadOrder = []string{"insert", "get_hit", "get_miss", "iterate", "churn", "delete_all", "str_insert", "str_get"}
+var workloadOrder = []string{"insert", "get_hit", "get_hit_seq", "find_hit", "find_hit_seq", "get_miss", "iterate", "churn", "delete_all", "str_insert", "str_get"}
 
 // ---- memory and key fingerprints --------------------------------------------------
 
@@ -329,6 +363,14 @@ func printMemory(sizes []int) {
 		runtime.ReadMemStats(&after)
 		h := *(**hmap)(unsafe.Pointer(&m))
 		fmt.Printf("gomem %d %d %d\n", n, h.B, after.HeapAlloc-before.HeapAlloc)
+		// Deleting every key frees nothing: the buckets stay until the map
+		// is dropped (Go has no shrink).
+		for _, k := range keys {
+			delete(m, k)
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		fmt.Printf("gomemdel %d %d\n", n, after.HeapAlloc-before.HeapAlloc)
 		runtime.KeepAlive(m)
 		runtime.KeepAlive(keys) // else collected between the readings
 	}

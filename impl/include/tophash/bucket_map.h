@@ -313,13 +313,16 @@ class BucketMap {
     return *v;
   }
   const V& at(const K& key) const { return const_cast<BucketMap*>(this)->at(key); }
-  iterator find(const K& key) noexcept(kNothrowLookup) {
+  // A cursor built in place on the entry found: as cheap as get.
+  [[gnu::always_inline]] iterator find(const K& key) noexcept(kNothrowLookup) {
     auto [b, i] = access(key);
-    return b == nullptr ? end() : iterator(Iter(b->key(i), b->value(i)));
+    if (b == nullptr) return iterator();
+    return iterator(b->key(i), b->value(i));
   }
-  const_iterator find(const K& key) const noexcept(kNothrowLookup) {
+  [[gnu::always_inline]] const_iterator find(const K& key) const noexcept(kNothrowLookup) {
     auto [b, i] = const_cast<BucketMap*>(this)->access(key);
-    return b == nullptr ? cend() : const_iterator(Iter(b->key(i), b->value(i)));
+    if (b == nullptr) return const_iterator();
+    return const_iterator(b->key(i), b->value(i));
   }
 
   // ---- insert (mapassign) -----------------------------------------------

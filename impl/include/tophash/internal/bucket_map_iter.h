@@ -193,17 +193,20 @@ class BucketMap<K, V, Hash, KeyEqual, Allocator>::Iter {
     return rotated & (0xffu << from);
   }
 
+  // Inline, so that an iterator known not to walk (find's cursor) ends
+  // in two stores; the release of a walking one stays out of line.
   void finish() noexcept {
-    if (walking_) {
-      --h_->live_iters_;
-      Array::release(snapshot_);
-      Array::release(owner_);
-      snapshot_ = owner_ = nullptr;
-      bptr_ = nullptr;
-      walking_ = false;
-    }
+    if (walking_) stop_walking();
     key_ = nullptr;
     elem_ = nullptr;
+  }
+  [[gnu::noinline, gnu::cold]] void stop_walking() noexcept {
+    --h_->live_iters_;
+    Array::release(snapshot_);
+    Array::release(owner_);
+    snapshot_ = owner_ = nullptr;
+    bptr_ = nullptr;
+    walking_ = false;
   }
   void copy_from(const Iter& o) noexcept {
     h_ = o.h_;
@@ -267,6 +270,8 @@ class BucketMap<K, V, Hash, KeyEqual, Allocator>::basic_iterator {
 
   basic_iterator() noexcept = default;
   explicit basic_iterator(Iter it) noexcept : it_(std::move(it)) {}
+  // find's cursor on one entry, built in place.
+  basic_iterator(K* key, V* value) noexcept : it_(key, value) {}
   template <bool C = Const, class = std::enable_if_t<C>>
   basic_iterator(const basic_iterator<false>& o) noexcept : it_(o.it_) {}  // NOLINT: iterator -> const_iterator
 
