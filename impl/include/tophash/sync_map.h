@@ -50,6 +50,21 @@
 //   - the destructor frees the rest, and the retire list's destructor
 //     whatever is still waiting there.
 //
+// Value nodes are recycled. A Store allocates a node and, two epochs
+// later, frees the one it replaced: most of the time the allocator's
+// per-thread cache is empty or full at that moment, and a node freed by a
+// thread other than the one that made it goes back to that thread's
+// arena. So each thread keeps up to kValueCache freed nodes (their value
+// destroyed, their memory kept) per value type, and takes a new node from
+// there first. The cache changes when memory is handed back, never when
+// it may be: a node goes into it exactly where it would have been freed.
+// Builds that watch the freeing (AddressSanitizer, the sync hooks, eager
+// reclamation) free every node at once instead, so that a use after free
+// is caught where it happens. A thread's cache is freed when it exits;
+// collect() does not empty it. Store and Swap allocate their node before
+// they pin: a pinned thread holds back the reclamation of every other
+// (reclaim.h), so the pinned stretch holds no allocation.
+//
 // Why std::unordered_map inside and not BucketMap. A snapshot is read by
 // many threads at once, so every read of the inner map must be a pure
 // read. The standard guarantees that of unordered_map's const members.
@@ -68,9 +83,11 @@
 // Go's Map must not be copied after first use.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <new>
 #include <optional>
 #include <unordered_map>
 #include <utility>
@@ -92,6 +109,71 @@ class SyncMap {
     explicit Entry(Value* value) : p(value) {}
     sync::Atomic<Value*> p;
   };
+  // The per-thread cache of freed Value nodes (see "Value nodes are
+  // recycled" above).
+  static constexpr std::size_t kValueCache = 1024;
+#if defined(TOPHASH_SYNC_HOOKS) || defined(TOPHASH_RECLAIM_EAGER) || defined(__SANITIZE_ADDRESS__)
+  static constexpr bool kWatchedFrees = true;
+#elif defined(__has_feature)
+  static constexpr bool kWatchedFrees = __has_feature(address_sanitizer);
+#else
+  static constexpr bool kWatchedFrees = false;
+#endif
+  static constexpr bool kCacheValues = !kWatchedFrees && sizeof(Value) <= 256 &&
+                                       alignof(Value) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__;
+  // Trivially destructible, so that it outlives its flush: a SyncMap
+  // destroyed after the thread's thread_local objects (a static map, at
+  // exit) still finds it, closed.
+  struct ValueCache {
+    void* nodes[kValueCache];
+    std::size_t n;
+    bool armed;   // the flush at thread exit is registered
+    bool closed;  // flushed: free nodes directly from now on
+  };
+  struct ValueCacheFlush {
+    ~ValueCacheFlush() {
+      ValueCache& c = value_cache();
+      while (c.n != 0) ::operator delete(c.nodes[--c.n]);
+      c.closed = true;
+    }
+  };
+  static ValueCache& value_cache() noexcept {
+    thread_local ValueCache c{};
+    return c;
+  }
+  template <class... Args>
+  static Value* new_value(Args&&... args) {
+    if constexpr (kCacheValues) {
+      ValueCache& c = value_cache();
+      if (c.n != 0) {
+        void* mem = c.nodes[--c.n];
+        try {
+          return ::new (mem) Value(std::forward<Args>(args)...);
+        } catch (...) {
+          c.nodes[c.n++] = mem;
+          throw;
+        }
+      }
+    }
+    return new Value(std::forward<Args>(args)...);
+  }
+  // Frees a node nobody can reach any more.
+  static void free_value(Value* v) noexcept {
+    if constexpr (kCacheValues) {
+      ValueCache& c = value_cache();
+      if (c.n < kValueCache && !c.closed) {
+        if (!c.armed) {
+          thread_local ValueCacheFlush flush;
+          c.armed = true;
+        }
+        v->~Value();
+        c.nodes[c.n++] = v;
+        return;
+      }
+    }
+    delete v;
+  }
+
   using Inner = std::unordered_map<K, Entry*, Hash, KeyEqual>;
   struct Snapshot : reclaim::Retired {
     Inner m;
@@ -136,8 +218,8 @@ class SyncMap {
   }
 
   void Store(const K& key, V value) {
+    auto* nv = new_value(std::move(value));  // before pinning: no other thread waits for it
     reclaim::Guard pin;
-    auto* nv = new Value(std::move(value));
     ReadOnly read = load_read_only();
     if (Entry* e = read.find(key); e != nullptr && try_store(e, nv)) return;
 
@@ -175,7 +257,7 @@ class SyncMap {
       return std::move(*r);
     }
     std::pair<V, bool> result{value, false};
-    add_new_locked(read, key, new Value(std::move(value)));
+    add_new_locked(read, key, new_value(std::move(value)));
     return result;
   }
 
@@ -206,8 +288,8 @@ class SyncMap {
 
   // The previous value, if any; `value` is stored either way.
   std::optional<V> Swap(const K& key, V value) {
+    auto* nv = new_value(std::move(value));  // before pinning: no other thread waits for it
     reclaim::Guard pin;
-    auto* nv = new Value(std::move(value));
     ReadOnly read = load_read_only();
     if (Entry* e = read.find(key); e != nullptr) {
       if (auto r = try_swap(e, nv)) return std::move(*r);
@@ -447,14 +529,14 @@ class SyncMap {
     Value* p = e->p.load(kOrder);
     if (p == expunged()) return std::nullopt;
     if (p != nullptr) return std::pair<V, bool>{p->v, true};
-    auto* nv = new Value(value);
+    auto* nv = new_value(value);
     for (;;) {
       Value* expected = nullptr;
       if (e->p.compare_exchange_strong(expected, nv, kOrder)) {
         return std::pair<V, bool>{value, false};
       }
       if (expected == expunged() || expected != nullptr) {
-        delete nv;  // never published
+        free_value(nv);  // never published
         if (expected == expunged()) return std::nullopt;
         return std::pair<V, bool>{expected->v, true};
       }
@@ -487,14 +569,14 @@ class SyncMap {
     Value* p = e->p.load(kOrder);
     if (!is_value(p) || !(p->v == expected)) return false;
     // Allocate only once the compare has passed, as Go copies `new` late.
-    auto* nv = new Value(std::move(desired));
+    auto* nv = new_value(std::move(desired));
     for (;;) {
       if (e->p.compare_exchange_weak(p, nv, kOrder)) {
         retire_value(p);
         return true;
       }
       if (!is_value(p) || !(p->v == expected)) {
-        delete nv;  // never published
+        free_value(nv);  // never published
         return false;
       }
     }
@@ -528,7 +610,7 @@ class SyncMap {
   void retire_value(Value* p) { retired_.retire(p, &reclaim_value); }
   void retire_entry(Entry* e) { retired_.retire(e, &reclaim_entry); }
 
-  static void reclaim_value(reclaim::Retired* r) noexcept { delete static_cast<Value*>(r); }
+  static void reclaim_value(reclaim::Retired* r) noexcept { free_value(static_cast<Value*>(r)); }
   // An entry nobody can reach: its value (if it still has one) goes too.
   static void free_entry(Entry* e) noexcept {
     Value* p = e->p.load(std::memory_order_relaxed);

@@ -59,9 +59,15 @@
 //
 // Retired objects. Each map keeps its own RetireList (below). Every
 // kAdvanceEvery retirements a thread tries to advance E; a map collects
-// once each time it sees E has moved, freeing what has aged two steps. Its
-// destructor frees everything still waiting: the map's destructor runs
-// when no thread uses the map any more, so nothing on it can be read then.
+// once each time it sees E has moved, freeing what has aged two steps.
+// That collection waits until the thread unpins (Guard's destructor runs
+// it): a pinned thread holds back every other thread's advance, and a
+// pinned thread that the OS switches out holds it back for its whole time
+// slice, so the pinned stretch is kept to the reads and the unlink (on a
+// machine with more threads than cores this decides how much memory waits
+// and how often values find a recycled node; sync_map.h). Its destructor
+// frees everything still waiting: the map's destructor runs when no thread
+// uses the map any more, so nothing on it can be read then.
 //
 // Watching it. Every atomic, the fence and the reclamation's own events
 // (pin, unpin, retire, collect, free) are synchronisation points
@@ -149,6 +155,25 @@ inline Record& this_thread_record() noexcept {
   thread_local ThreadRecord t;
   return *t.rec;
 }
+// The routine collection a retirement asked for, run once the thread
+// unpins (Guard's destructor), so that a long collection holds back no
+// other thread's epoch advance.
+struct PendingCollect {
+  void (*run)(void* stripe, std::uint64_t e) noexcept = nullptr;
+  void* stripe = nullptr;
+  std::uint64_t e = 0;
+};
+inline PendingCollect& pending_collect() noexcept {
+  thread_local PendingCollect p;
+  return p;
+}
+inline void run_pending_collect() noexcept {
+  PendingCollect& p = pending_collect();
+  if (p.run == nullptr) return;
+  auto* run = p.run;
+  p.run = nullptr;
+  run(p.stripe, p.e);
+}
 }  // namespace internal
 
 // Pins the calling thread for its lifetime. Every pointer read from a
@@ -165,6 +190,7 @@ class Guard {
     if (--rec_.depth == 0) {
       TOPHASH_SYNC_POINT(kUnpin, &rec_);
       rec_.state.store(0, std::memory_order_release);
+      internal::run_pending_collect();
     }
   }
   Guard(const Guard&) = delete;
@@ -202,6 +228,11 @@ class RetireList {
   RetireList(const RetireList&) = delete;
   RetireList& operator=(const RetireList&) = delete;
   ~RetireList() {
+    // A collection waiting for this thread to unpin must not outlive us.
+    internal::PendingCollect& p = internal::pending_collect();
+    for (Stripe& stripe : stripes_) {
+      if (p.stripe == &stripe) p.run = nullptr;
+    }
     for (Stripe& stripe : stripes_) {
       for (auto& stack : stripe.stacks) free_chain(stack.exchange(nullptr, std::memory_order_acquire));
     }
@@ -230,7 +261,7 @@ class RetireList {
     // Collect once per epoch step seen in this stripe.
     if (tag > stripe.collected_at.load(std::memory_order_relaxed)) {
       stripe.collected_at.store(tag, std::memory_order_relaxed);
-      collect_stacks(stripe, tag, /*all=*/false);
+      defer_collect(stripe, tag);
     }
   }
 
@@ -250,6 +281,24 @@ class RetireList {
     sync::Atomic<std::uint64_t> collected_at{0};  // a hint: a lost update only delays a collection
   };
 
+  // Runs the routine collection of `stripe` when the thread unpins; at
+  // once if it is not pinned. A collection still waiting (a second epoch
+  // step seen while pinned, in a long Range callback) runs first, so
+  // none is skipped.
+  static void defer_collect(Stripe& stripe, std::uint64_t e) {
+    internal::run_pending_collect();
+    internal::PendingCollect& p = internal::pending_collect();
+    if (internal::this_thread_record().depth == 0) {
+      collect_stacks(stripe, e, /*all=*/false);
+      return;
+    }
+    p.run = &collect_later;
+    p.stripe = &stripe;
+    p.e = e;
+  }
+  static void collect_later(void* stripe, std::uint64_t e) noexcept {
+    collect_stacks(*static_cast<Stripe*>(stripe), e, /*all=*/false);
+  }
   static std::size_t collect_stacks(Stripe& stripe, std::uint64_t e, bool all) {
     std::size_t waiting = 0;
     for (std::uint64_t back = all ? 0 : 2; back < 4; ++back) {

@@ -1,0 +1,3 @@
+module tophash/bench/gosync
+
+go 1.19
