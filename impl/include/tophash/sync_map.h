@@ -86,6 +86,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <new>
 #include <optional>
@@ -174,6 +175,28 @@ class SyncMap {
     delete v;
   }
 
+  // A value node not yet published: freed on the way out (an allocation
+  // that fails while pinning or locking, a throwing insert) unless handed
+  // over. publish(f) hands it to f and takes it back when f reports that
+  // it did not publish it.
+  struct PendingValue {
+    Value* p;
+    explicit PendingValue(Value* v) noexcept : p(v) {}
+    PendingValue(const PendingValue&) = delete;
+    PendingValue& operator=(const PendingValue&) = delete;
+    ~PendingValue() {
+      if (p != nullptr) free_value(p);
+    }
+    Value* give() noexcept { return std::exchange(p, nullptr); }
+    template <class F>
+    bool publish(F f) {
+      Value* v = give();
+      if (f(v)) return true;
+      p = v;
+      return false;
+    }
+  };
+
   using Inner = std::unordered_map<K, Entry*, Hash, KeyEqual>;
   struct Snapshot : reclaim::Retired {
     Inner m;
@@ -218,10 +241,10 @@ class SyncMap {
   }
 
   void Store(const K& key, V value) {
-    auto* nv = new_value(std::move(value));  // before pinning: no other thread waits for it
+    PendingValue nv{new_value(std::move(value))};  // before pinning: no other thread waits for it
     reclaim::Guard pin;
     ReadOnly read = load_read_only();
-    if (Entry* e = read.find(key); e != nullptr && try_store(e, nv)) return;
+    if (Entry* e = read.find(key); e != nullptr && nv.publish([&](Value* v) { return try_store(e, v); })) return;
 
     std::lock_guard lock(mu_);
     read = load_read_only();
@@ -229,13 +252,14 @@ class SyncMap {
       // An expunged entry is in no dirty map: put it back before storing,
       // or the next promotion would lose the key.
       if (unexpunge_locked(e)) dirty_->m.emplace(key, e);
-      store_locked(e, nv);
+      store_locked(e, nv.give());
     } else if (Entry* d = find_dirty(key); d != nullptr) {
-      store_locked(d, nv);
+      store_locked(d, nv.give());
     } else {
       add_new_locked(read, key, nv);
     }
   }
+
 
   // The existing value and true, or `value` (now stored) and false.
   std::pair<V, bool> LoadOrStore(const K& key, V value) {
@@ -257,7 +281,8 @@ class SyncMap {
       return std::move(*r);
     }
     std::pair<V, bool> result{value, false};
-    add_new_locked(read, key, new_value(std::move(value)));
+    PendingValue nv{new_value(std::move(value))};
+    add_new_locked(read, key, nv);
     return result;
   }
 
@@ -288,23 +313,25 @@ class SyncMap {
 
   // The previous value, if any; `value` is stored either way.
   std::optional<V> Swap(const K& key, V value) {
-    auto* nv = new_value(std::move(value));  // before pinning: no other thread waits for it
+    PendingValue nv{new_value(std::move(value))};  // before pinning: no other thread waits for it
     reclaim::Guard pin;
     ReadOnly read = load_read_only();
     if (Entry* e = read.find(key); e != nullptr) {
-      if (auto r = try_swap(e, nv)) return std::move(*r);
+      std::optional<std::optional<V>> r;
+      if (nv.publish([&](Value* v) { return (r = try_swap(e, v)).has_value(); })) return std::move(*r);
     }
 
     std::lock_guard lock(mu_);
     read = load_read_only();
     if (Entry* e = read.find(key); e != nullptr) {
       if (unexpunge_locked(e)) dirty_->m.emplace(key, e);
-      return swap_locked(e, nv);
+      return swap_locked(e, nv.give());
     }
-    if (Entry* d = find_dirty(key); d != nullptr) return swap_locked(d, nv);
+    if (Entry* d = find_dirty(key); d != nullptr) return swap_locked(d, nv.give());
     add_new_locked(read, key, nv);
     return std::nullopt;
   }
+
 
   // Stores `desired` if the key holds a value equal to `expected`.
   bool CompareAndSwap(const K& key, const V& expected, V desired) {
@@ -440,12 +467,15 @@ class SyncMap {
 
   // A key in neither map: it goes into dirty (built first if need be),
   // and the snapshot is marked amended.
-  void add_new_locked(ReadOnly read, const K& key, Value* nv) {
+  void add_new_locked(ReadOnly read, const K& key, PendingValue& nv) {
     if (!read.amended) {
       dirty_locked();
       publish(read.snap, true);
     }
-    dirty_->m.emplace(key, new Entry(nv));
+    std::unique_ptr<Entry> e(new Entry(nv.p));
+    dirty_->m.emplace(key, e.get());  // if this throws, nothing was published
+    e.release();
+    nv.give();
   }
 
   // missLocked.
