@@ -643,6 +643,18 @@ class BucketMap {
   static void prefetch_value(BucketT* b, std::size_t i) noexcept {
     if constexpr (sizeof(BucketT) > 256) __builtin_prefetch(b->value(i));
   }
+  // Evacuation hashes every key of a bucket again. A std::string key's
+  // bytes live elsewhere: asking for all of them first overlaps those
+  // misses instead of taking them one after another.
+  TOPHASH_SLOT_ADDRESS static void prefetch_key_bytes(const BucketT* b) noexcept {
+    if constexpr (std::is_same_v<K, std::string>) {
+      for (std::size_t i = 0; i < kCnt; ++i) {
+        if (!internal::is_empty(b->tophash[i])) __builtin_prefetch(b->key_ref(i).data());
+      }
+    } else {
+      (void)b;
+    }
+  }
 
   // mapaccessK without the misuse check: the live slot of `key`, in a
   // non-empty map. Inlined into get and find: a call would cost a lookup

@@ -300,6 +300,7 @@ void TOPHASH_MAP::evacuate(std::size_t oldbucket) {
     std::size_t i = 0;
     try {
       for (; b != nullptr; b = b->overflow) {
+        if (!samesize) prefetch_key_bytes(b);
         for (i = 0; i < kCnt; ++i) {
           std::uint8_t top = b->tophash[i];
           if (internal::is_empty(top)) {
