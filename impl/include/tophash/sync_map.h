@@ -260,7 +260,6 @@ class SyncMap {
     }
   }
 
-
   // The existing value and true, or `value` (now stored) and false.
   std::pair<V, bool> LoadOrStore(const K& key, V value) {
     reclaim::Guard pin;
@@ -331,7 +330,6 @@ class SyncMap {
     add_new_locked(read, key, nv);
     return std::nullopt;
   }
-
 
   // Stores `desired` if the key holds a value equal to `expected`.
   bool CompareAndSwap(const K& key, const V& expected, V desired) {
